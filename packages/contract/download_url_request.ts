@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { TaskId } from "./task_id.ts";
+
+/** The shortest link lifetime a client may ask for, in seconds. */
+export const MIN_EXPIRES_IN = 60;
+
+/**
+ * The request of `GET /analysis/task/get/Download/url`: the task whose
+ * outputs to link, and optionally how long the links should live. Unknown
+ * parameters are refused, so a misspelt `expiresin` cannot pass unnoticed.
+ *
+ * @example
+ * ```ts
+ * import { DownloadUrlRequest } from "@taskdl/contract";
+ * DownloadUrlRequest.parse({ taskId: "12345", expiresIn: "600" });
+ * // { taskId: "12345", expiresIn: 600 }
+ * ```
+ */
+export const DownloadUrlRequest = z
+  .strictObject({
+    taskId: TaskId,
+    expiresIn: z.coerce
+      .number<number>()
+      .int()
+      .min(MIN_EXPIRES_IN)
+      .optional()
+      .meta({
+        description:
+          "Lifetime of the download URLs in seconds, from 60 up to the service's maximum " +
+          "(604800 by default); the service's default lifetime (3600 s) when omitted",
+        example: 3600,
+      }),
+  })
+  .meta({ description: "Which task to link, and for how long" });
+
+/** The request of `GET /analysis/task/get/Download/url`. */
+export type DownloadUrlRequest = z.infer<typeof DownloadUrlRequest>;

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DownloadUrlRequest } from "./download_url_request.ts";
+
+test("DownloadUrlRequest takes expiresIn as a number or a query string", () => {
+  assert.deepEqual(DownloadUrlRequest.parse({ taskId: "1" }), { taskId: "1" });
+  assert.deepEqual(DownloadUrlRequest.parse({ taskId: "1", expiresIn: 600 }), { taskId: "1", expiresIn: 600 });
+  assert.deepEqual(DownloadUrlRequest.parse({ taskId: "1", expiresIn: "60" }), { taskId: "1", expiresIn: 60 });
+});
+
+test("DownloadUrlRequest refuses short, fractional and non-numeric lifetimes", () => {
+  for (const expiresIn of [59, 0, -60, 60.5, "abc", "", "NaN"]) {
+    assert.equal(DownloadUrlRequest.safeParse({ taskId: "1", expiresIn }).success, false, String(expiresIn));
+  }
+});
+
+test("DownloadUrlRequest refuses unknown parameters and a repeated taskId", () => {
+  assert.equal(DownloadUrlRequest.safeParse({ taskId: "1", expiresin: "60" }).success, false);
+  assert.equal(DownloadUrlRequest.safeParse({ taskId: ["1", "2"] }).success, false);
+  assert.equal(DownloadUrlRequest.safeParse({}).success, false);
+});

@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+/** Every status a task can have, in the order a task moves through them. */
+export const TASK_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
+
+/**
+ * The status of an analysis task. Only a `SUCCEEDED` task has downloadable outputs.
+ *
+ * @example
+ * ```ts
+ * import { TaskStatus } from "@taskdl/contract";
+ * TaskStatus.parse("SUCCEEDED"); // "SUCCEEDED"
+ * ```
+ */
+export const TaskStatus = z.enum(TASK_STATUSES).meta({
+  id: "TaskStatus",
+  description: "Status of an analysis task; only SUCCEEDED tasks have downloadable outputs",
+  example: "SUCCEEDED",
+});
+
+/** The status of an analysis task. */
+export type TaskStatus = z.infer<typeof TaskStatus>;
