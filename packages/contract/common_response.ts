@@ -73,6 +73,4 @@ export const ErrorResponse = z
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
 
 /** The envelope around `T`, success or error. */
-export type CommonResponse<T> =
-  | { code: 200; message: "success"; data: T }
-  | ErrorResponse;
+export type CommonResponse<T> = { code: 200; message: "success"; data: T } | ErrorResponse;

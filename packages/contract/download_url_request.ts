@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { expect } from "./_expect.ts";
 import { TaskId } from "./task_id.ts";
 
 /** The shortest link lifetime a client may ask for, in seconds. */
@@ -20,9 +21,9 @@ export const DownloadUrlRequest = z
   .strictObject({
     taskId: TaskId,
     expiresIn: z.coerce
-      .number<number>()
-      .int()
-      .min(MIN_EXPIRES_IN)
+      .number<number>({ error: expect("a whole number of seconds", { once: true }) })
+      .int("must be a whole number of seconds")
+      .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`)
       .optional()
       .meta({
         description:

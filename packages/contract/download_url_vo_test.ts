@@ -16,7 +16,12 @@ test("DownloadUrlVo accepts the specification's example and the additive fields"
 });
 
 test("DownloadUrlVo wants expiresAt in UTC, second precision, with Z", () => {
-  for (const expiresAt of ["2024-01-01T11:00:00.000Z", "2024-01-01T11:00:00+00:00", "2024-01-01 11:00:00Z", "2024-01-01T11:00Z"]) {
+  for (const expiresAt of [
+    "2024-01-01T11:00:00.000Z",
+    "2024-01-01T11:00:00+00:00",
+    "2024-01-01 11:00:00Z",
+    "2024-01-01T11:00Z",
+  ]) {
     assert.equal(DownloadUrlVo.safeParse({ ...valid, expiresAt }).success, false, expiresAt);
   }
 });

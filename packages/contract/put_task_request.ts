@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { expect } from "./_expect.ts";
 import { TaskId } from "./task_id.ts";
 import { TaskStatus } from "./task_status.ts";
 
@@ -17,9 +18,9 @@ const MEDIA_TYPE_PATTERN = new RegExp(
  * no control characters, not `.` or `..`.
  */
 export const FileName = z
-  .string()
-  .min(1)
-  .max(255)
+  .string({ error: expect("a string") })
+  .min(1, "must not be empty")
+  .max(255, "must be at most 255 characters")
   .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
   .refine((name) => !/[/\\]/.test(name), "must not contain / or \\")
   .refine((name) => name !== "." && name !== "..", "must not be . or ..")
@@ -31,9 +32,9 @@ export const FileName = z
  * `.` or `..`; no backslashes or control characters.
  */
 export const StorageKey = z
-  .string()
-  .min(1)
-  .max(1024)
+  .string({ error: expect("a string") })
+  .min(1, "must not be empty")
+  .max(1024, "must be at most 1024 characters")
   .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
   .refine((key) => !key.includes("\\"), "must not contain \\")
   .refine(
@@ -44,25 +45,28 @@ export const StorageKey = z
 
 /** One output as the analysis pipeline records it. */
 export const TaskOutputInput = z
-  .strictObject({
-    fileName: FileName,
-    storageKey: StorageKey,
-    contentType: z
-      .string()
-      .max(255)
-      .regex(MEDIA_TYPE_PATTERN, "must be a media type such as image/tiff")
-      .optional()
-      .meta({ description: "Media type; guessed from the file name when omitted", example: "image/tiff" }),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits")
-      .transform((hex) => hex.toLowerCase())
-      .optional()
-      .meta({
-        description: "SHA-256 of the object in hex",
-        example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-      }),
-  })
+  .strictObject(
+    {
+      fileName: FileName,
+      storageKey: StorageKey,
+      contentType: z
+        .string({ error: expect("a string") })
+        .max(255, "must be at most 255 characters")
+        .regex(MEDIA_TYPE_PATTERN, "must be a media type such as image/tiff")
+        .optional()
+        .meta({ description: "Media type; guessed from the file name when omitted", example: "image/tiff" }),
+      sha256: z
+        .string({ error: expect("a string") })
+        .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits")
+        .transform((hex) => hex.toLowerCase())
+        .optional()
+        .meta({
+          description: "SHA-256 of the object in hex",
+          example: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        }),
+    },
+    { error: expect("an object") },
+  )
   .meta({ id: "TaskOutputInput", description: "One output file of a task" });
 
 /** One output as the analysis pipeline records it. */
@@ -85,20 +89,23 @@ export type TaskOutputInput = z.input<typeof TaskOutputInput>;
  * ```
  */
 export const PutTaskRequest = z
-  .strictObject({
-    taskId: TaskId,
-    ownerId: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
-      .meta({ description: "The owner: the `sub` of the owner's tokens", example: "alice" }),
-    status: TaskStatus,
-    outputs: z
-      .array(TaskOutputInput)
-      .max(MAX_TASK_OUTPUTS)
-      .meta({ description: "Every output of the task, in the order downloads list them" }),
-  })
+  .strictObject(
+    {
+      taskId: TaskId,
+      ownerId: z
+        .string({ error: expect("a string") })
+        .min(1, "must not be empty")
+        .max(255, "must be at most 255 characters")
+        .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+        .meta({ description: "The owner: the `sub` of the owner's tokens", example: "alice" }),
+      status: TaskStatus,
+      outputs: z
+        .array(TaskOutputInput, { error: expect("a list") })
+        .max(MAX_TASK_OUTPUTS, `must hold at most ${MAX_TASK_OUTPUTS} outputs`)
+        .meta({ description: "Every output of the task, in the order downloads list them" }),
+    },
+    { error: expect("a JSON object") },
+  )
   .superRefine((request, ctx) => {
     const seen = new Set<string>();
     request.outputs.forEach((output, index) => {

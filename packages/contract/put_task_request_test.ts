@@ -15,7 +15,10 @@ test("PutTaskRequest accepts a task with outputs and lowercases sha256", () => {
 
 test("PutTaskRequest accepts keys with spaces, Unicode and slashes", () => {
   const key = "tasks/12345/résumé final/Karte 1.tif";
-  assert.equal(PutTaskRequest.parse({ ...valid, outputs: [{ ...output, storageKey: key }] }).outputs[0]?.storageKey, key);
+  assert.equal(
+    PutTaskRequest.parse({ ...valid, outputs: [{ ...output, storageKey: key }] }).outputs[0]?.storageKey,
+    key,
+  );
 });
 
 test("PutTaskRequest refuses keys that could leave the storage root", () => {

@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { expect } from "./_expect.ts";
 
 /** The characters a task id may hold, as a pattern (1–64 of `A–Z a–z 0–9 _ -`). */
 export const TASK_ID_PATTERN: RegExp = /^[A-Za-z0-9_-]{1,64}$/;
+
+const TASK_ID_RULE = "must be 1–64 characters of A–Z a–z 0–9 _ -";
 
 /**
  * A task id: 1–64 characters of `A–Z a–z 0–9 _ -`.
@@ -14,10 +17,10 @@ export const TASK_ID_PATTERN: RegExp = /^[A-Za-z0-9_-]{1,64}$/;
  * ```
  */
 export const TaskId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(TASK_ID_PATTERN)
+  .string({ error: expect("a string", { once: true }) })
+  .min(1, TASK_ID_RULE)
+  .max(64, TASK_ID_RULE)
+  .regex(TASK_ID_PATTERN, TASK_ID_RULE)
   .meta({
     description: "Task ID: 1–64 characters of A–Z a–z 0–9 _ -",
     example: "12345",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { expect } from "./_expect.ts";
 
 /** Every status a task can have, in the order a task moves through them. */
 export const TASK_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as const;
@@ -12,7 +13,7 @@ export const TASK_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as co
  * TaskStatus.parse("SUCCEEDED"); // "SUCCEEDED"
  * ```
  */
-export const TaskStatus = z.enum(TASK_STATUSES).meta({
+export const TaskStatus = z.enum(TASK_STATUSES, { error: expect(`one of ${TASK_STATUSES.join(", ")}`) }).meta({
   id: "TaskStatus",
   description: "Status of an analysis task; only SUCCEEDED tasks have downloadable outputs",
   example: "SUCCEEDED",
