@@ -1,0 +1,111 @@
+import type { Middleware } from "koa";
+import koaJwt from "koa-jwt";
+import jwt from "jsonwebtoken";
+import { JwksClient } from "jwks-rsa";
+import type { JwtConfig } from "../config/load_config.ts";
+import { ApiError } from "../errors/api_error.ts";
+import type { AuthOutcome, AuthUser } from "./auth_user.ts";
+import { parseAuthorization } from "./parse_authorization.ts";
+
+/** The claims the service relies on, beyond what jsonwebtoken checks. */
+interface Claims {
+  sub?: unknown;
+  exp?: unknown;
+  scope?: unknown;
+}
+
+/**
+ * Authenticates requests with koa-jwt: takes the token from `Authorization`
+ * (`Bearer <jwt>` or a bare JWT), verifies it against the pinned algorithms
+ * (HS256 and kin with the shared secret; RS, ES and PS algorithms with keys from the JWKS URL),
+ * requires `exp` and `sub`, honours `nbf`, checks `iss`/`aud` when
+ * configured, and allows the configured clock tolerance. It never answers by
+ * itself: it leaves `ctx.state.auth` as `{ user }` or `{ error }` for the
+ * procedure to act on, so REST and tRPC answer auth failures the same way.
+ *
+ * @param config Token verification settings.
+ * @returns The middleware.
+ *
+ * @example
+ * ```ts
+ * app.use(createAuthMiddleware(config.jwt));
+ * // later: ctx.state.auth.user?.id
+ * ```
+ */
+export function createAuthMiddleware(config: JwtConfig): Middleware {
+  const verify = koaJwt({
+    secret: secretProvider(config),
+    algorithms: config.algorithms,
+    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+    ...(config.audience === undefined ? {} : { audience: config.audience as [string, ...string[]] }),
+    clockTolerance: config.clockToleranceSeconds,
+    passthrough: true,
+    key: "jwtClaims",
+    getToken: (ctx) => ctx.state.bearerToken as string,
+    isRevoked: async (_ctx, claims) => {
+      checkClaims(claims as Claims);
+      return false;
+    },
+  } as koaJwt.Options);
+
+  return async function authenticate(ctx, next) {
+    const parsed = parseAuthorization(ctx.get("Authorization") || undefined);
+    let outcome: AuthOutcome;
+    if ("error" in parsed) {
+      outcome = { error: parsed.error };
+    } else {
+      ctx.state.bearerToken = parsed.token;
+      await verify(ctx, async () => {});
+      const failure = ctx.state.jwtOriginalError as unknown;
+      outcome =
+        failure === undefined ? { user: toUser(ctx.state.jwtClaims as Claims) } : { error: toAuthError(failure) };
+      delete ctx.state.bearerToken;
+      delete ctx.state.jwtClaims;
+      delete ctx.state.jwtOriginalError;
+    }
+    ctx.state.auth = outcome;
+    await next();
+  };
+}
+
+function secretProvider(config: JwtConfig): string | ((header: jwt.JwtHeader) => Promise<string>) {
+  if (config.jwksUrl === undefined) return config.secret as string;
+  const client = new JwksClient({ jwksUri: config.jwksUrl, cache: true, rateLimit: true, timeout: 5000 });
+  const algorithms = new Set<string>(config.algorithms);
+  return async (header) => {
+    if (!algorithms.has(header.alg)) throw new jwt.JsonWebTokenError("invalid algorithm");
+    const key = await client.getSigningKey(header.kid);
+    return key.getPublicKey();
+  };
+}
+
+class ClaimError extends Error {}
+
+function checkClaims(claims: Claims): void {
+  if (typeof claims.exp !== "number") throw new ClaimError("token has no exp");
+  if (typeof claims.sub !== "string" || claims.sub === "") throw new ClaimError("token has no sub");
+}
+
+function toUser(claims: Claims): AuthUser {
+  const scope = typeof claims.scope === "string" ? claims.scope : "";
+  return { id: claims.sub as string, scopes: new Set(scope.split(" ").filter((item) => item !== "")) };
+}
+
+function toAuthError(error: unknown): Error {
+  const presented = { tokenPresented: true };
+  if (error instanceof ClaimError) return ApiError.unauthorized(error.message, presented);
+  if (error instanceof jwt.TokenExpiredError) return ApiError.unauthorized("token expired", presented);
+  if (error instanceof jwt.NotBeforeError) return ApiError.unauthorized("token not yet valid", presented);
+  if (error instanceof jwt.JsonWebTokenError) {
+    if (error.message.startsWith("jwt audience invalid")) return ApiError.unauthorized("wrong audience", presented);
+    if (error.message.startsWith("jwt issuer invalid")) return ApiError.unauthorized("wrong issuer", presented);
+    return ApiError.unauthorized("invalid token", presented);
+  }
+  const name = error instanceof Error ? error.name : "";
+  // jwks-rsa: the token names a key the JWKS does not have.
+  if (name === "SigningKeyNotFoundError" || (error instanceof Error && error.message === "Invalid token")) {
+    return ApiError.unauthorized("invalid token", presented);
+  }
+  // Anything else (the JWKS endpoint is down) is our fault, not the token's.
+  return error instanceof Error ? error : new Error(String(error));
+}

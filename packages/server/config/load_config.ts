@@ -1,0 +1,310 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./config_error.ts";
+import { persistedSecret } from "./persisted_secret.ts";
+
+/** JWT algorithms the service can pin. `none` is never among them. */
+export const JWT_ALGORITHMS = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "PS256",
+  "PS384",
+  "PS512",
+] as const;
+
+/** A JWT algorithm the service can pin. */
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Storage drivers the service knows. */
+export const STORAGE_DRIVERS = ["local"] as const;
+
+/** Log levels, from the most to the least verbose. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** How short a production secret may be, in bytes (HS256 wants a 256-bit key). */
+export const MIN_SECRET_BYTES = 32;
+
+/** Token verification settings. */
+export interface JwtConfig {
+  /** HS* shared secret; unset when keys come from a JWKS endpoint. */
+  secret: string | undefined;
+  /** The pinned algorithm list. */
+  algorithms: JwtAlgorithm[];
+  /** Expected `iss`, when configured. */
+  issuer: string | undefined;
+  /** Accepted `aud` values, when configured. */
+  audience: string[] | undefined;
+  /** JWKS endpoint for RS*, ES* and PS* keys. */
+  jwksUrl: string | undefined;
+  /** Allowed clock skew for `exp` and `nbf`, in seconds. */
+  clockToleranceSeconds: number;
+}
+
+/** Storage settings. */
+export interface StorageConfig {
+  /** Which signer serves the links. */
+  driver: (typeof STORAGE_DRIVERS)[number];
+  /** Root folder of the local driver (absolute). */
+  localDir: string;
+  /** HMAC key of the local driver's links. */
+  urlSigningKey: string;
+}
+
+/** The service's whole configuration, read and validated once at start-up. */
+export interface Config {
+  /** `NODE_ENV=production`: no generated secrets, no demo data by default. */
+  production: boolean;
+  /** TCP port to listen on (0 picks a free one). */
+  port: number;
+  /** Address to listen on. */
+  host: string;
+  /** Origin (and optional path prefix) of local download links; derived from the listening address when unset. */
+  publicBaseUrl: string | undefined;
+  /** PostgreSQL connection URL; unset means the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** Largest number of pooled database connections. */
+  databasePoolMax: number;
+  /** Data folder (absolute): embedded PostgreSQL, generated secrets, local files. */
+  dataDir: string;
+  /** Token verification. */
+  jwt: JwtConfig;
+  /** Storage and link signing. */
+  storage: StorageConfig;
+  /** Default link lifetime in seconds. */
+  downloadUrlTtl: number;
+  /** Longest link lifetime a client may ask for, in seconds. */
+  downloadUrlMaxTtl: number;
+  /** Whether to record the demo task at start-up. */
+  seedDemo: boolean;
+  /** Minimum level of log lines. */
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Things worth a log line at start-up (generated secrets, weak settings). */
+  notices: string[];
+}
+
+const integer = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
+
+const httpUrl = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
+      } catch {
+        return false;
+      }
+    }, `${name} must be an http(s) URL without query or fragment`);
+
+const BOOLEAN_WORDS: Record<string, boolean> = {
+  "1": true,
+  true: true,
+  yes: true,
+  on: true,
+  "0": false,
+  false: false,
+  no: false,
+  off: false,
+};
+
+const boolean = (name: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((value) => value in BOOLEAN_WORDS, `${name} must be true or false`)
+    .transform((value) => BOOLEAN_WORDS[value] === true);
+
+const nonEmpty = (name: string) => z.string().trim().min(1, `${name} must not be empty`);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  PORT: integer("PORT", 0, 65535).default(3000),
+  HOST: nonEmpty("HOST").default("127.0.0.1"),
+  PUBLIC_BASE_URL: httpUrl("PUBLIC_BASE_URL").optional(),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_MAX: integer("DATABASE_POOL_MAX", 1, 1000).default(10),
+  DATA_DIR: nonEmpty("DATA_DIR").default(".data"),
+  JWT_SECRET: nonEmpty("JWT_SECRET").optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== ""),
+    )
+    .pipe(
+      z
+        .array(z.enum(JWT_ALGORITHMS, { error: `JWT_ALGORITHMS may only list ${JWT_ALGORITHMS.join(", ")}` }))
+        .min(1, "JWT_ALGORITHMS must list at least one algorithm"),
+    )
+    .optional(),
+  JWT_ISSUER: nonEmpty("JWT_ISSUER").optional(),
+  JWT_AUDIENCE: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== ""),
+    )
+    .pipe(z.array(z.string()).min(1, "JWT_AUDIENCE must list at least one audience"))
+    .optional(),
+  JWT_JWKS_URL: httpUrl("JWT_JWKS_URL").optional(),
+  JWT_CLOCK_TOLERANCE: integer("JWT_CLOCK_TOLERANCE", 0, 300).default(10),
+  STORAGE_DRIVER: z
+    .enum(STORAGE_DRIVERS, { error: `STORAGE_DRIVER must be one of ${STORAGE_DRIVERS.join(", ")}` })
+    .default("local"),
+  STORAGE_LOCAL_DIR: nonEmpty("STORAGE_LOCAL_DIR").optional(),
+  URL_SIGNING_KEY: nonEmpty("URL_SIGNING_KEY").optional(),
+  DOWNLOAD_URL_TTL: integer("DOWNLOAD_URL_TTL", 1, 31_536_000).default(3600),
+  DOWNLOAD_URL_MAX_TTL: integer("DOWNLOAD_URL_MAX_TTL", 60, 31_536_000).default(604_800),
+  SEED_DEMO: boolean("SEED_DEMO").optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+});
+
+/** Options of {@linkcode loadConfig}. */
+export interface LoadConfigOptions {
+  /** Folder that relative paths are resolved against. Defaults to the working directory. */
+  cwd?: string;
+}
+
+/**
+ * Reads and validates the configuration from environment variables, once, at
+ * start-up. Outside production, a missing `JWT_SECRET` or `URL_SIGNING_KEY` is
+ * generated once and kept in `DATA_DIR/secrets/` (listed in `notices`); in
+ * production a missing or short secret is an error.
+ *
+ * @param env The environment (normally `process.env`).
+ * @param options Where relative paths start.
+ * @returns The typed configuration.
+ * @throws {ConfigError} When a variable is invalid; the message names it.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ PORT: "8080", JWT_SECRET: "…" });
+ * config.port; // 8080
+ * ```
+ */
+export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
+  const { cwd = process.cwd() } = options;
+  const parsed = EnvSchema.safeParse(withoutBlanks(env));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? "environment");
+    const raw = env[name];
+    const shown = raw === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? "" : ` (got ${JSON.stringify(raw)})`;
+    throw new ConfigError(`${issue?.message ?? `${name} is invalid`}${shown}`);
+  }
+  const vars = parsed.data;
+  const production = vars.NODE_ENV === "production";
+  const dataDir = absolute(vars.DATA_DIR, cwd);
+  const notices: string[] = [];
+
+  if (vars.DOWNLOAD_URL_TTL > vars.DOWNLOAD_URL_MAX_TTL) {
+    throw new ConfigError(
+      `DOWNLOAD_URL_TTL (${vars.DOWNLOAD_URL_TTL}) must not exceed DOWNLOAD_URL_MAX_TTL (${vars.DOWNLOAD_URL_MAX_TTL})`,
+    );
+  }
+
+  const jwksUrl = vars.JWT_JWKS_URL;
+  const algorithms = vars.JWT_ALGORITHMS ?? (jwksUrl === undefined ? ["HS256"] : ["RS256", "ES256"]);
+  const symmetric = algorithms.filter((algorithm) => algorithm.startsWith("HS"));
+  if (jwksUrl !== undefined && symmetric.length > 0) {
+    // A public key must never be usable as an HMAC secret (RS/HS confusion).
+    throw new ConfigError(`JWT_ALGORITHMS must not list ${symmetric.join(", ")} when JWT_JWKS_URL is set`);
+  }
+  if (jwksUrl === undefined && symmetric.length !== algorithms.length) {
+    throw new ConfigError("JWT_ALGORITHMS lists asymmetric algorithms, which need JWT_JWKS_URL");
+  }
+  if (jwksUrl !== undefined && vars.JWT_SECRET !== undefined) {
+    throw new ConfigError("set either JWT_SECRET or JWT_JWKS_URL, not both");
+  }
+  const jwtSecret =
+    jwksUrl === undefined ? secret("JWT_SECRET", vars.JWT_SECRET, { production, dataDir, notices }) : undefined;
+  const urlSigningKey = secret("URL_SIGNING_KEY", vars.URL_SIGNING_KEY, { production, dataDir, notices });
+
+  return {
+    production,
+    port: vars.PORT,
+    host: vars.HOST,
+    publicBaseUrl: vars.PUBLIC_BASE_URL?.replace(/\/+$/, ""),
+    databaseUrl: vars.DATABASE_URL,
+    databasePoolMax: vars.DATABASE_POOL_MAX,
+    dataDir,
+    jwt: {
+      secret: jwtSecret,
+      algorithms,
+      issuer: vars.JWT_ISSUER,
+      audience: vars.JWT_AUDIENCE,
+      jwksUrl,
+      clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE,
+    },
+    storage: {
+      driver: vars.STORAGE_DRIVER,
+      localDir:
+        vars.STORAGE_LOCAL_DIR === undefined ? resolve(dataDir, "files") : absolute(vars.STORAGE_LOCAL_DIR, cwd),
+      urlSigningKey,
+    },
+    downloadUrlTtl: vars.DOWNLOAD_URL_TTL,
+    downloadUrlMaxTtl: vars.DOWNLOAD_URL_MAX_TTL,
+    seedDemo: vars.SEED_DEMO ?? !production,
+    logLevel: vars.LOG_LEVEL,
+    notices,
+  };
+}
+
+interface SecretContext {
+  production: boolean;
+  dataDir: string;
+  notices: string[];
+}
+
+function secret(name: string, value: string | undefined, context: SecretContext): string {
+  const { production, dataDir, notices } = context;
+  if (value === undefined) {
+    if (production) {
+      throw new ConfigError(`${name} is required in production (at least ${MIN_SECRET_BYTES} bytes)`);
+    }
+    const kept = persistedSecret(dataDir, name);
+    if (kept.generated) notices.push(`${name} was not set: generated one and kept it in ${kept.path}`);
+    return kept.value;
+  }
+  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+    if (production) throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes in production`);
+    notices.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes: fine for development, refused in production`);
+  }
+  return value;
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+// An empty variable (`PORT=`) means "unset", as in most twelve-factor tooling.
+function withoutBlanks(env: Record<string, string | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== "") result[key] = value;
+  }
+  return result;
+}

@@ -1,0 +1,60 @@
+import { MikroORM } from "@mikro-orm/postgresql";
+import { Migrator } from "@mikro-orm/migrations";
+import { MIGRATIONS } from "./migrations/mod.ts";
+import { AnalysisTask } from "./task_entity.ts";
+import { TaskOutput } from "./task_output_entity.ts";
+
+/** Options of {@linkcode initOrm}. */
+export interface InitOrmOptions {
+  /** Largest number of pooled connections. Defaults to 10. */
+  poolMax?: number;
+  /** Whether to apply pending migrations. Defaults to `true`. */
+  migrate?: boolean;
+  /** Receives the ORM's own log lines (queries are not logged: they can carry ids). */
+  onLog?: (line: string) => void;
+}
+
+/** The entities of the service, in one list for the ORM and its tools. */
+export const ENTITIES = [AnalysisTask, TaskOutput];
+
+/**
+ * Connects MikroORM to PostgreSQL and, by default, applies the committed
+ * migrations, so the schema is always the code's.
+ *
+ * @param databaseUrl A `postgres://` URL.
+ * @param options Pool size, whether to migrate, log sink.
+ * @returns The connected ORM.
+ *
+ * @example
+ * ```ts
+ * const orm = await initOrm("postgres://postgres@127.0.0.1:5432/test");
+ * const em = orm.em.fork();
+ * ```
+ */
+export async function initOrm(databaseUrl: string, options: InitOrmOptions = {}): Promise<MikroORM> {
+  const { poolMax = 10, migrate = true, onLog } = options;
+  const orm = await MikroORM.init({
+    entities: ENTITIES,
+    clientUrl: databaseUrl,
+    pool: { min: 0, max: poolMax },
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: MIGRATIONS,
+      snapshot: false,
+      snapshotOnMigrate: false,
+      silent: true,
+    },
+    debug: false,
+    ...(onLog === undefined ? {} : { logger: onLog }),
+    forceUtcTimezone: true,
+  });
+  if (migrate) {
+    try {
+      await orm.migrator.up();
+    } catch (error) {
+      await orm.close(true);
+      throw error;
+    }
+  }
+  return orm;
+}

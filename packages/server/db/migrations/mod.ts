@@ -1,0 +1,10 @@
+/**
+ * The committed schema migrations, oldest first. A new migration is a new
+ * file here plus a line in this list; released migrations never change.
+ *
+ * @module
+ */
+import { Migration20261125Initial } from "./migration_20261125_initial.ts";
+
+/** Every migration, in the order they apply. */
+export const MIGRATIONS = [{ name: "Migration20261125Initial", class: Migration20261125Initial }];

@@ -1,0 +1,30 @@
+import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import { AnalysisTask } from "./task_entity.ts";
+
+/**
+ * One output file of an {@linkcode AnalysisTask}. `position` keeps the order
+ * the task recorded them in; `size` is a `bigint` column read as a JS number
+ * (exact up to 8 PiB), so JSON can carry it.
+ *
+ * @example
+ * ```ts
+ * em.create(TaskOutput, { task: "12345", position: 0, fileName: "a.tif", storageKey: "k", size: 1 });
+ * ```
+ */
+export const TaskOutput = defineEntity({
+  name: "TaskOutput",
+  tableName: "task_output",
+  properties: {
+    task: () => p.manyToOne(AnalysisTask).primary().deleteRule("cascade"),
+    position: p.integer().primary(),
+    fileName: p.string().length(255),
+    storageKey: p.string().length(1024),
+    size: p.bigint("number"),
+    contentType: p.string().length(255).nullable(),
+    sha256: p.string().length(64).nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+/** One output file as loaded from the database. */
+export type ITaskOutput = InferEntity<typeof TaskOutput>;

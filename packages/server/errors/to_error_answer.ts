@@ -1,0 +1,120 @@
+import { TRPCError } from "@trpc/server";
+import { RESULT_CODES, RESULT_MESSAGES } from "@taskdl/contract";
+import { z } from "zod";
+import { StorageUnavailableError } from "../storage/url_signer.ts";
+import { ApiError } from "./api_error.ts";
+import { formatIssues } from "./format_issues.ts";
+
+/** How an error is answered: the envelope's code and message, and headers. */
+export interface ErrorAnswer {
+  /** Envelope code and HTTP status. */
+  code: number;
+  /** Client-facing message; never internals. */
+  message: string;
+  /** Headers the answer needs. */
+  headers: Readonly<Record<string, string>>;
+  /** For 5xx answers: the error to log (never sent). */
+  fault?: unknown;
+}
+
+// SQLSTATE classes and socket errors that mean "the database is not there right now".
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * Maps any error to its answer: the one place where domain, validation,
+ * transport and infrastructure errors become envelope codes and messages.
+ * Unknown errors become `500 Server internal error`; an unreachable
+ * database or store becomes `503 Service unavailable`. Neither says more.
+ *
+ * @param error What was thrown.
+ * @returns The answer to send.
+ *
+ * @example
+ * ```ts
+ * toErrorAnswer(ApiError.taskNotFound()); // { code: 404, message: "Task not found", headers: {} }
+ * ```
+ */
+export function toErrorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof ApiError) return { code: error.code, message: error.message, headers: error.headers };
+  if (error instanceof TRPCError) return fromTrpcError(error);
+  const status = httpErrorStatus(error);
+  if (status !== undefined) return fromStatus(status);
+  return fault(error);
+}
+
+function fromTrpcError(error: TRPCError): ErrorAnswer {
+  const { cause } = error;
+  if (cause instanceof ApiError) return toErrorAnswer(cause);
+  switch (error.code) {
+    case "BAD_REQUEST":
+      // An output that fails its schema is INTERNAL_SERVER_ERROR, so a ZodError here is always the input's.
+      if (cause instanceof z.core.$ZodError)
+        return answer(400, `${RESULT_MESSAGES[400]}: ${formatIssues(cause.issues)}`);
+      return answer(400, RESULT_MESSAGES[400]);
+    case "PARSE_ERROR":
+      return answer(400, `${RESULT_MESSAGES[400]}: body is not valid JSON`);
+    case "UNSUPPORTED_MEDIA_TYPE":
+      return answer(415, `${RESULT_MESSAGES[415]}: send application/json`);
+    case "PAYLOAD_TOO_LARGE":
+      return answer(413, RESULT_MESSAGES[413]);
+    case "NOT_FOUND":
+      return answer(404, "Not found");
+    case "METHOD_NOT_SUPPORTED":
+      return answer(405, RESULT_MESSAGES[405]);
+    default:
+      return fault(cause ?? error);
+  }
+}
+
+function fromStatus(status: number): ErrorAnswer {
+  if (status === 404) return answer(404, "Not found");
+  if (status >= 500) return fault(new Error(`HTTP ${status}`));
+  const message = RESULT_MESSAGES[status as keyof typeof RESULT_MESSAGES] ?? RESULT_MESSAGES[400];
+  return answer(status, message);
+}
+
+function fault(error: unknown): ErrorAnswer {
+  if (isUnavailable(error)) {
+    return {
+      code: RESULT_CODES.SERVICE_UNAVAILABLE,
+      message: RESULT_MESSAGES[503],
+      headers: { "Retry-After": "1" },
+      fault: error,
+    };
+  }
+  return { code: RESULT_CODES.INTERNAL_ERROR, message: RESULT_MESSAGES[500], headers: {}, fault: error };
+}
+
+function answer(code: number, message: string): ErrorAnswer {
+  return { code, message, headers: {} };
+}
+
+function isUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof StorageUnavailableError) return true;
+    if (current.name === "ConnectionException") return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+    if (/Connection terminated|timeout exceeded when trying to connect/i.test(current.message)) return true;
+  }
+  return false;
+}
+
+// Koa's own errors (`ctx.throw`, http-errors) carry a client status.
+function httpErrorStatus(error: unknown): number | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  return typeof status === "number" && status >= 400 && status < 600 && expose !== undefined ? status : undefined;
+}

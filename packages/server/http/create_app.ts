@@ -1,0 +1,95 @@
+import Router from "@koa/router";
+import Koa, { type Context as KoaContext, type Middleware } from "koa";
+import type { Logger } from "pino";
+import type { JwtConfig } from "../config/load_config.ts";
+import type { AuthOutcome } from "../auth/auth_user.ts";
+import { createAuthMiddleware } from "../auth/create_auth_middleware.ts";
+import { ApiError } from "../errors/api_error.ts";
+import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
+import { appRouter } from "../trpc/app_router.ts";
+import { type AppServices, createContext } from "../trpc/context.ts";
+import { handleErrors } from "./handle_errors.ts";
+import { logRequests } from "./log_requests.ts";
+import { buildOpenApiDocument } from "./openapi_document.ts";
+import { readJsonBody } from "./read_json_body.ts";
+import { createRestHandler } from "./rest_handler.ts";
+import { serveLocalFiles } from "./serve_local_files.ts";
+import { createTrpcHandler } from "./trpc_handler.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface CreateAppOptions {
+  /** Token verification settings. */
+  jwt: JwtConfig;
+  /** Where access lines and faults go. */
+  logger: Logger;
+}
+
+/** The public path of the Get Download URL API (note the capital D). */
+export const DOWNLOAD_URL_PATH = "/analysis/task/get/Download/url";
+
+/**
+ * Wires the Koa application: request ids and access log, the error envelope,
+ * health probes, the OpenAPI document, the local adapter's file links, auth,
+ * and the one router served twice — REST paths through trpc-to-openapi and
+ * `/trpc/*` for the typed client. Koa only wires; the rules live in the
+ * procedures and `tasks/`.
+ *
+ * @param services The ORM, signer and link lifetime limits.
+ * @param options Auth settings and the logger.
+ * @returns The Koa application.
+ *
+ * @example
+ * ```ts
+ * const app = createApp(services, { jwt: config.jwt, logger });
+ * http.createServer(app.callback()).listen(3000);
+ * ```
+ */
+export function createApp(services: AppServices, options: CreateAppOptions): Koa {
+  const { jwt, logger } = options;
+  const app = new Koa();
+  const router = new Router({ sensitive: true });
+  const authenticate = createAuthMiddleware(jwt);
+  const contextOf = (ctx: KoaContext) => createContext(services, ctx.state.auth as AuthOutcome);
+  const onFault = (fault: unknown, ctx: KoaContext) =>
+    logger.error({ err: fault, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
+  const rest = createRestHandler(appRouter, { createContext: contextOf, onFault });
+  const trpc = createTrpcHandler(appRouter, { createContext: contextOf, onFault });
+  const openApiDocument = JSON.stringify(buildOpenApiDocument());
+
+  router.get("/healthz", (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    ctx.body = { status: "ok" };
+  });
+  router.get("/readyz", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const ready = await services.orm.isConnected().catch(() => false);
+    ctx.status = ready ? 200 : 503;
+    ctx.body = ready ? { status: "ready" } : { status: "unavailable", reason: "database unreachable" };
+  });
+  router.get("/openapi.json", (ctx) => {
+    ctx.type = "application/json";
+    ctx.body = openApiDocument;
+  });
+
+  if (services.signer instanceof LocalUrlSigner) {
+    router.all("/files/*key", only("GET, HEAD"), serveLocalFiles(services.signer));
+  }
+
+  router.all(DOWNLOAD_URL_PATH, only("GET, HEAD"), authenticate, (ctx) => rest(ctx, undefined));
+  router.all("/analysis/task/:taskId", only("PUT"), authenticate, async (ctx) => rest(ctx, await readJsonBody(ctx)));
+  router.all("/trpc/*path", authenticate, trpc);
+
+  app.use(logRequests(logger));
+  app.use(handleErrors(logger));
+  app.use(router.routes());
+  return app;
+}
+
+/** Answers other methods with the 405 envelope and an `Allow` header. */
+function only(allow: string): Middleware {
+  const methods = new Set(allow.split(",").map((method) => method.trim()));
+  return async function allowed(ctx, next) {
+    if (!methods.has(ctx.method)) throw ApiError.methodNotAllowed(allow);
+    await next();
+  };
+}

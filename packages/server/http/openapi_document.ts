@@ -1,0 +1,107 @@
+import { ErrorResponse, RESULT_MESSAGES } from "@taskdl/contract";
+import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import { appRouter } from "../trpc/app_router.ts";
+
+/** The document's version: the API's, not the package's. */
+export const API_VERSION = "1.0.0";
+
+// What each error status looks like, with the specification's wording.
+const ERROR_EXAMPLES: Record<number, { description: string; examples: Record<string, string> }> = {
+  400: {
+    description: "Request parameter error",
+    examples: {
+      missingTaskId: `${RESULT_MESSAGES[400]}: taskId is required`,
+      unfinished: `${RESULT_MESSAGES[400]}: task 12345 has not finished (status RUNNING)`,
+      failed: `${RESULT_MESSAGES[400]}: task 12345 failed`,
+    },
+  },
+  401: {
+    description: "Unauthorized: the token is missing or invalid",
+    examples: { missing: `${RESULT_MESSAGES[401]}: missing token`, expired: `${RESULT_MESSAGES[401]}: token expired` },
+  },
+  403: {
+    description: "Forbidden: the token lacks the scope the operation needs",
+    examples: { scope: `${RESULT_MESSAGES[403]}: token lacks scope tasks:write` },
+  },
+  404: {
+    description: "Task not found (also for a task owned by someone else)",
+    examples: { notFound: RESULT_MESSAGES[404] },
+  },
+  405: {
+    description: "Method not allowed; see the Allow header",
+    examples: { method: `${RESULT_MESSAGES[405]}: use GET, HEAD` },
+  },
+  413: { description: "The body is too large", examples: { tooLarge: RESULT_MESSAGES[413] } },
+  415: { description: "The body is not JSON", examples: { notJson: `${RESULT_MESSAGES[415]}: send application/json` } },
+  500: { description: "Server internal error", examples: { fault: RESULT_MESSAGES[500] } },
+};
+
+const HEADER_DOCS: Record<number, Record<string, { description: string; schema: { type: "string" } }>> = {
+  401: {
+    "WWW-Authenticate": {
+      description: 'RFC 6750 challenge, e.g. `Bearer realm="taskdl", error="invalid_token"`',
+      schema: { type: "string" },
+    },
+  },
+  405: { Allow: { description: "The methods the path supports", schema: { type: "string" } } },
+};
+
+/**
+ * Generates the OpenAPI 3.1 document from the router and the contract's zod
+ * schemas (trpc-to-openapi), then documents every error status as the
+ * envelope `ErrorResponse` with the specification's messages, which
+ * trpc-to-openapi would otherwise describe in its own error shape.
+ *
+ * @returns The document.
+ *
+ * @example
+ * ```ts
+ * const document = buildOpenApiDocument();
+ * document.paths?.["/analysis/task/get/Download/url"]?.get;
+ * ```
+ */
+export function buildOpenApiDocument(): OpenAPIObject {
+  const document = generateOpenApiDocument(appRouter, {
+    title: "taskdl",
+    description:
+      "Temporary, signed download URLs for the result files of analysis tasks. " +
+      "Every answer is the envelope { code, message, data }; the HTTP status equals code.",
+    version: API_VERSION,
+    baseUrl: "/",
+    securitySchemes: {
+      bearerAuth: {
+        type: "http",
+        scheme: "bearer",
+        bearerFormat: "JWT",
+        description: "`Authorization: Bearer <JWT>`; a bare JWT is accepted too. The user is the token's `sub`.",
+      },
+    },
+    defs: { ErrorResponse },
+  });
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of [item.get, item.put, item.post, item.patch, item.delete]) {
+      if (operation?.responses === undefined) continue;
+      for (const status of Object.keys(operation.responses)) {
+        const code = Number(status);
+        const docs = ERROR_EXAMPLES[code];
+        if (docs === undefined) continue;
+        operation.responses[status] = {
+          description: docs.description,
+          ...(HEADER_DOCS[code] === undefined ? {} : { headers: HEADER_DOCS[code] }),
+          content: {
+            "application/json": {
+              schema: { $ref: "#/components/schemas/ErrorResponse" },
+              examples: Object.fromEntries(
+                Object.entries(docs.examples).map(([name, message]) => [
+                  name,
+                  { value: { code, message, data: null } },
+                ]),
+              ),
+            },
+          },
+        };
+      }
+    }
+  }
+  return document;
+}

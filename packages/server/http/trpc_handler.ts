@@ -1,0 +1,69 @@
+import type { Context as KoaContext } from "koa";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { toErrorAnswer } from "../errors/to_error_answer.ts";
+import type { Context } from "../trpc/context.ts";
+import type { appRouter } from "../trpc/app_router.ts";
+import { readBody } from "./read_body.ts";
+
+/** Options of {@linkcode createTrpcHandler}. */
+export interface TrpcHandlerOptions {
+  /** Builds the tRPC context of a request. */
+  createContext: (ctx: KoaContext) => Context;
+  /** Told of every fault (5xx) for the log; the client only sees the envelope. */
+  onFault: (fault: unknown, ctx: KoaContext) => void;
+  /** Where the tRPC endpoint is mounted. Defaults to `/trpc`. */
+  prefix?: string;
+}
+
+/**
+ * Serves the router over tRPC's HTTP protocol under `/trpc/<procedure>` for
+ * the typed client, through tRPC's fetch adapter (so its failures reach
+ * Koa's error handling like any other). Error bodies are the envelope
+ * (`errorFormatter` in `trpc.ts`); this adds the headers the REST face sends
+ * (`WWW-Authenticate` on 401, `Cache-Control: no-store`).
+ *
+ * @param router The app router.
+ * @param options How to build a request's context, and where faults go.
+ * @returns A Koa handler.
+ *
+ * @example
+ * ```ts
+ * const trpc = createTrpcHandler(appRouter, { createContext, onFault });
+ * router.all("/trpc/*path", trpc);
+ * ```
+ */
+export function createTrpcHandler(router: typeof appRouter, options: TrpcHandlerOptions) {
+  const { createContext, onFault, prefix = "/trpc" } = options;
+  return async function trpc(ctx: KoaContext): Promise<void> {
+    const hasBody = ctx.method !== "GET" && ctx.method !== "HEAD";
+    const headers = new Headers();
+    for (const name of ["content-type", "accept", "trpc-accept"]) {
+      const value = ctx.get(name);
+      if (value !== "") headers.set(name, value);
+    }
+    const request = new Request(new URL(ctx.originalUrl, "http://taskdl.invalid"), {
+      method: ctx.method,
+      headers,
+      ...(hasBody ? { body: new Uint8Array(await readBody(ctx)) } : {}),
+    });
+    const response = await fetchRequestHandler({
+      endpoint: prefix,
+      req: request,
+      router,
+      createContext: () => createContext(ctx),
+      responseMeta: ({ errors }) => {
+        const answerHeaders: Record<string, string> = { "Cache-Control": "no-store" };
+        const first = errors[0];
+        if (first !== undefined) Object.assign(answerHeaders, toErrorAnswer(first).headers);
+        return { headers: answerHeaders };
+      },
+      onError: ({ error }) => {
+        const answer = toErrorAnswer(error);
+        if (answer.fault !== undefined) onFault(answer.fault, ctx);
+      },
+    });
+    ctx.status = response.status;
+    response.headers.forEach((value, name) => ctx.set(name, value));
+    ctx.body = Buffer.from(await response.arrayBuffer());
+  };
+}

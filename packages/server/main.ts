@@ -1,0 +1,78 @@
+/**
+ * Runs the service: `npm start` (or `node packages/server/main.ts`).
+ * Configuration comes from environment variables (see the README); with
+ * none set it runs on its embedded defaults: an embedded PostgreSQL and
+ * local storage in `.data/`, and the demo task `12345`.
+ *
+ * @module
+ */
+import { signDevToken } from "./auth/sign_dev_token.ts";
+import { ConfigError } from "./config/config_error.ts";
+import { type Config, loadConfig } from "./config/load_config.ts";
+import { DEMO_TASK_ID, DEMO_USER } from "./demo/seed_demo.ts";
+import { DOWNLOAD_URL_PATH } from "./http/create_app.ts";
+import { createLogger } from "./log/create_logger.ts";
+import { type RunningServer, startServer } from "./start_server.ts";
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`taskdl: ${error.message}\n`);
+  process.exit(2);
+}
+
+const logger = createLogger(config.logLevel);
+for (const notice of config.notices) logger.warn(notice);
+
+let running: RunningServer;
+try {
+  running = await startServer(config, { logger });
+} catch (error) {
+  logger.fatal({ err: error }, "cannot start");
+  process.stderr.write(`taskdl: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+process.stdout.write(banner(config, running));
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    running.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, "stopping failed");
+        process.exit(1);
+      },
+    );
+  });
+}
+
+function banner(config: Config, running: RunningServer): string {
+  const lines = [
+    "",
+    `taskdl is listening on ${running.url}`,
+    `  API:      GET ${running.url}${DOWNLOAD_URL_PATH}?taskId=…`,
+    `  OpenAPI:  ${running.url}/openapi.json`,
+    `  Database: ${running.embeddedDatabase ? `embedded PostgreSQL in ${config.dataDir}/pg` : "DATABASE_URL"}`,
+    `  Storage:  ${running.signer.driver}${config.storage.driver === "local" ? ` (${config.storage.localDir})` : ""}`,
+  ];
+  if (config.seedDemo && config.jwt.secret !== undefined && running.signer.driver === "local") {
+    const token = signDevToken(config.jwt, DEMO_USER, { ttl: 24 * 3600 });
+    lines.push(
+      "",
+      `Try it: the demo task ${DEMO_TASK_ID} of user "${DEMO_USER}", with a token valid for 24 hours:`,
+      "",
+      `  curl -s -H "Authorization: Bearer ${token}" \\`,
+      `    "${running.url}${DOWNLOAD_URL_PATH}?taskId=${DEMO_TASK_ID}"`,
+      "",
+      "Tokens for other users: npm run token -- --sub alice [--scope tasks:write]",
+    );
+  }
+  return `${lines.join("\n")}\n\n`;
+}

@@ -1,0 +1,135 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
+import type { Config } from "./config/load_config.ts";
+import { persistedSecret } from "./config/persisted_secret.ts";
+import { initOrm } from "./db/init_orm.ts";
+import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
+import { seedDemo } from "./demo/seed_demo.ts";
+import { createApp } from "./http/create_app.ts";
+import { createUrlSigner } from "./storage/create_url_signer.ts";
+import type { UrlSigner } from "./storage/url_signer.ts";
+
+/** A started service. */
+export interface RunningServer {
+  /** The HTTP server. */
+  server: Server;
+  /** Where it listens, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** The origin its download links start with. */
+  publicBaseUrl: string;
+  /** The connected ORM. */
+  orm: MikroORM;
+  /** The storage adapter. */
+  signer: UrlSigner;
+  /** Whether the database is the embedded one. */
+  embeddedDatabase: boolean;
+  /** Stops accepting, closes the pool, stops the embedded database. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode startServer}. */
+export interface StartServerOptions {
+  /** Where logs go. */
+  logger: Logger;
+}
+
+const STARTING_BODY = JSON.stringify({ code: 503, message: "Service unavailable: starting", data: null });
+
+/**
+ * Starts the whole service from its configuration: the database (the one in
+ * `DATABASE_URL`, or an embedded PostgreSQL in `DATA_DIR/pg`), migrations,
+ * the storage adapter, the demo task when `SEED_DEMO` is on, and the HTTP
+ * server. Until everything is ready, requests get a 503 envelope.
+ *
+ * @param config The validated configuration.
+ * @param options The logger.
+ * @returns The running service.
+ *
+ * @example
+ * ```ts
+ * const running = await startServer(loadConfig(process.env), { logger });
+ * console.log(running.url);
+ * await running.close();
+ * ```
+ */
+export async function startServer(config: Config, options: StartServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch((error) => logger.warn({ err: error }, "cleanup failed"));
+    cleanups.length = 0;
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (databaseUrl === undefined) {
+      const password = persistedSecret(config.dataDir, "EMBEDDED_POSTGRES_PASSWORD").value;
+      const dir = join(config.dataDir, "pg");
+      logger.info({ dir }, "starting the embedded PostgreSQL (DATABASE_URL is not set)");
+      const embedded = await startEmbeddedPostgres(dir, {
+        password,
+        onLog: (line) => logger.debug({ postgres: line }, "postgres"),
+      });
+      cleanups.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+      logger.info({ port: embedded.port }, "embedded PostgreSQL ready");
+    }
+    const orm = await initOrm(databaseUrl, { poolMax: config.databasePoolMax });
+    cleanups.push(() => orm.close());
+
+    let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+      res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
+    };
+    const server = createServer((req, res) => handler(req, res));
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    cleanups.push(() => closeServer(server));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${hostForUrl(config.host)}:${port}`;
+    const publicBaseUrl = config.publicBaseUrl ?? url;
+
+    const signer = createUrlSigner(config.storage, { publicBaseUrl });
+    if (config.seedDemo) {
+      const demo = await seedDemo(orm, signer);
+      if (demo !== undefined) logger.info({ taskId: demo.taskId, owner: demo.ownerId }, "demo task recorded");
+    }
+    const app = createApp(
+      { orm, signer, ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl } },
+      { jwt: config.jwt, logger },
+    );
+    handler = app.callback();
+    logger.info({ url, publicBaseUrl, storage: signer.driver }, "listening");
+    return {
+      server,
+      url,
+      publicBaseUrl,
+      orm,
+      signer,
+      embeddedDatabase: config.databaseUrl === undefined,
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+function hostForUrl(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,156 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  ObjectNotFoundError,
+  type ObjectStat,
+  type SignOptions,
+  StorageUnavailableError,
+  type UrlSigner,
+} from "../url_signer.ts";
+import { safeStoragePath } from "./_safe_path.ts";
+
+/** The path under which the service serves local files. */
+export const LOCAL_FILES_PATH = "/files/";
+
+/** Options of {@linkcode LocalUrlSigner}. */
+export interface LocalUrlSignerOptions {
+  /** Origin (and optional path prefix) the links start with, e.g. `http://127.0.0.1:3000`. */
+  baseUrl: string;
+  /** HMAC-SHA256 key of the links. */
+  signingKey: string;
+}
+
+/** A link that passed verification. */
+export interface VerifiedLink {
+  /** The object's key. */
+  key: string;
+  /** Name for `Content-Disposition`. */
+  fileName: string;
+  /** Media type, where the link carries one. */
+  contentType: string | undefined;
+  /** Expiry in Unix seconds. */
+  expiresAt: number;
+}
+
+/** Why a link was refused. */
+export type LinkRefusal = "unsigned" | "bad-signature" | "expired";
+
+/** What {@linkcode LocalUrlSigner.verify} concluded. */
+export type LinkVerdict = { ok: true; link: VerifiedLink } | { ok: false; reason: LinkRefusal };
+
+const SIGNATURE_VERSION = "v1";
+const SIGNATURE_BYTES = 32;
+const LINK_PARAMS = new Set(["exp", "fn", "ct", "sig"]);
+
+/**
+ * The `local` storage adapter: objects are files under a root folder, and
+ * links point at this service's own `/files/…` route. A link is signed with
+ * HMAC-SHA256 over everything that identifies it (key, file name, media
+ * type, expiry), so none of them can be changed without the key.
+ *
+ * @example
+ * ```ts
+ * const signer = new LocalUrlSigner(".data/files", { baseUrl: "http://127.0.0.1:3000", signingKey });
+ * const url = signer.sign("tasks/1/a.pdf", { fileName: "a.pdf", expiresAt: new Date(Date.now() + 60_000) });
+ * ```
+ */
+export class LocalUrlSigner implements UrlSigner {
+  /** @inheritdoc */
+  readonly driver = "local";
+  /** The storage root (absolute). */
+  readonly root: string;
+  #filesUrl: string;
+  #key: Buffer;
+
+  /**
+   * @param root The storage root folder.
+   * @param options Where links point and the key that signs them.
+   */
+  constructor(root: string, options: LocalUrlSignerOptions) {
+    const { baseUrl, signingKey } = options;
+    this.root = resolve(root);
+    this.#filesUrl = `${baseUrl.replace(/\/+$/, "")}${LOCAL_FILES_PATH}`;
+    this.#key = Buffer.from(signingKey, "utf8");
+  }
+
+  /** @inheritdoc */
+  sign(key: string, options: SignOptions): string {
+    const { fileName, contentType, expiresAt } = options;
+    const exp = Math.floor(expiresAt.getTime() / 1000);
+    const params = new URLSearchParams({ exp: String(exp), fn: fileName });
+    if (contentType !== undefined) params.set("ct", contentType);
+    params.set("sig", this.#signature(key, fileName, contentType, exp).toString("base64url"));
+    return `${this.#filesUrl}${encodeKey(key)}?${params}`;
+  }
+
+  /** @inheritdoc */
+  async stat(key: string): Promise<ObjectStat> {
+    const path = await this.resolve(key);
+    if (path === undefined) throw new ObjectNotFoundError(key);
+    try {
+      const stats = await stat(path);
+      if (!stats.isFile()) throw new ObjectNotFoundError(key);
+      return { size: stats.size };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw error;
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ObjectNotFoundError(key);
+      throw new StorageUnavailableError(this.driver, { cause: error });
+    }
+  }
+
+  /**
+   * Resolves a key to a real path inside the root, or `undefined` when there
+   * is no such file or the key would leave the root (also through symlinks).
+   *
+   * @param key The object's key.
+   * @returns The real path, or `undefined`.
+   */
+  async resolve(key: string): Promise<string | undefined> {
+    try {
+      return await safeStoragePath(this.root, key);
+    } catch (error) {
+      throw new StorageUnavailableError(this.driver, { cause: error });
+    }
+  }
+
+  /**
+   * Checks a link's signature and expiry. The signature is checked first
+   * and compared in constant time, so a tampered link is refused as such
+   * even when it has also expired.
+   *
+   * @param key The key from the link's path (decoded).
+   * @param params The link's query parameters.
+   * @param now The current time (milliseconds).
+   * @returns The verified link, or why it was refused.
+   */
+  verify(key: string, params: URLSearchParams, now: number = Date.now()): LinkVerdict {
+    for (const name of params.keys()) {
+      if (!LINK_PARAMS.has(name) || params.getAll(name).length !== 1) return { ok: false, reason: "bad-signature" };
+    }
+    const sig = params.get("sig");
+    const expText = params.get("exp");
+    const fileName = params.get("fn");
+    if (sig === null || expText === null || fileName === null) return { ok: false, reason: "unsigned" };
+    const contentType = params.get("ct") ?? undefined;
+    if (!/^\d{1,12}$/.test(expText) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return { ok: false, reason: "bad-signature" };
+    const exp = Number(expText);
+    const expected = this.#signature(key, fileName, contentType, exp);
+    const given = Buffer.from(sig, "base64url");
+    if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, expected)) {
+      return { ok: false, reason: "bad-signature" };
+    }
+    if (now > exp * 1000) return { ok: false, reason: "expired" };
+    return { ok: true, link: { key, fileName, contentType, expiresAt: exp } };
+  }
+
+  #signature(key: string, fileName: string, contentType: string | undefined, exp: number): Buffer {
+    // A JSON array keeps the fields apart whatever they contain.
+    const message = JSON.stringify([SIGNATURE_VERSION, key, fileName, contentType ?? null, exp]);
+    return createHmac("sha256", this.#key).update(message).digest();
+  }
+}
+
+function encodeKey(key: string): string {
+  return key.split("/").map(encodeURIComponent).join("/");
+}

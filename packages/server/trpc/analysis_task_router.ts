@@ -1,0 +1,109 @@
+import { commonResponse, DownloadUrlRequest, DownloadUrlResp, PutTaskRequest, TaskResp } from "@taskdl/contract";
+import { z } from "zod";
+import { getDownloadUrls } from "../tasks/get_download_urls.ts";
+import { putTask } from "../tasks/put_task.ts";
+import { authedProcedure, router, writerProcedure } from "./trpc.ts";
+
+const AuthorizationHeader = z.object({
+  authorization: z.string().meta({
+    description: "The user's authentication token: `Bearer <JWT>` (a bare JWT is accepted too)",
+    example: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl",
+  }),
+});
+
+const SPEC_SUCCESS_EXAMPLE = {
+  code: 200,
+  message: "success",
+  data: {
+    taskId: "12345",
+    downloadUrls: [
+      {
+        fileName: "ndvi_result.tif",
+        downloadUrl: "https://example.com/download/ndvi_result.tif?token=...",
+        fileSize: 512000,
+        expiresAt: "2024-01-01T11:00:00Z",
+      },
+      {
+        fileName: "analysis_report.pdf",
+        downloadUrl: "https://example.com/download/analysis_report.pdf?token=...",
+        fileSize: 150000,
+        expiresAt: "2024-01-01T11:00:00Z",
+      },
+    ],
+    totalSize: 662000,
+  },
+};
+
+/** The success envelope of `getDownloadUrl`. */
+export const DownloadUrlEnvelope = commonResponse(DownloadUrlResp, {
+  id: "DownloadUrlEnvelope",
+  example: SPEC_SUCCESS_EXAMPLE,
+});
+
+/** The success envelope of `put`. */
+export const TaskEnvelope = commonResponse(TaskResp, { id: "TaskEnvelope" });
+
+/**
+ * The analysis task procedures: `getDownloadUrl` (tRPC query, and REST
+ * `GET /analysis/task/get/Download/url`) and `put` (tRPC mutation, and REST
+ * `PUT /analysis/task/{taskId}`).
+ *
+ * @example
+ * ```ts
+ * const caller = analysisTaskRouter.createCaller(context);
+ * const { data } = await caller.getDownloadUrl({ taskId: "12345" });
+ * ```
+ */
+export const analysisTaskRouter = router({
+  getDownloadUrl: authedProcedure
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/analysis/task/get/Download/url",
+        operationId: "getDownloadUrl",
+        summary: "Get Download URL",
+        description:
+          "Returns temporary, signed download URLs for all output files of a finished analysis task " +
+          "owned by the token's user. The URLs expire; all URLs of one answer share one expiry.",
+        tags: ["analysis task"],
+        requestHeaders: AuthorizationHeader,
+        errorResponses: [400, 401, 404, 405, 500],
+      },
+    })
+    .input(DownloadUrlRequest)
+    .output(DownloadUrlEnvelope)
+    .query(async ({ input, ctx }) => ({
+      code: 200 as const,
+      message: "success" as const,
+      data: await getDownloadUrls(input, {
+        userId: ctx.user.id,
+        tasks: ctx.tasks,
+        signer: ctx.signer,
+        defaultTtl: ctx.ttl.defaultTtl,
+        maxTtl: ctx.ttl.maxTtl,
+      }),
+    })),
+
+  put: writerProcedure
+    .meta({
+      openapi: {
+        method: "PUT",
+        path: "/analysis/task/{taskId}",
+        operationId: "putTask",
+        summary: "Record a task and its outputs",
+        description:
+          "Records (or replaces as a whole) a task with its outputs, as the analysis pipeline reports them. " +
+          "Each output's object must exist in storage; its size is read from there. Needs the tasks:write scope.",
+        tags: ["ingest"],
+        requestHeaders: AuthorizationHeader,
+        errorResponses: [400, 401, 403, 405, 413, 415, 500],
+      },
+    })
+    .input(PutTaskRequest)
+    .output(TaskEnvelope)
+    .mutation(async ({ input, ctx }) => ({
+      code: 200 as const,
+      message: "success" as const,
+      data: await putTask(input, { tasks: ctx.tasks, signer: ctx.signer }),
+    })),
+});

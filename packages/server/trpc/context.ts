@@ -1,0 +1,52 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import type { AuthOutcome } from "../auth/auth_user.ts";
+import { TaskRepository } from "../db/task_repository.ts";
+import type { UrlSigner } from "../storage/url_signer.ts";
+
+/** Link lifetime limits, in seconds. */
+export interface TtlLimits {
+  /** Lifetime when a request names none. */
+  defaultTtl: number;
+  /** Longest lifetime a request may ask for. */
+  maxTtl: number;
+}
+
+/** What every request shares: the ORM, the signer, the limits. */
+export interface AppServices {
+  /** The connected ORM. */
+  orm: MikroORM;
+  /** The configured storage signer. */
+  signer: UrlSigner;
+  /** Link lifetime limits. */
+  ttl: TtlLimits;
+}
+
+/** The tRPC context of one request. */
+export interface Context {
+  /** Who is asking, or why they could not be authenticated. */
+  auth: AuthOutcome;
+  /** The request's task store, on its own `EntityManager` fork. */
+  tasks: TaskRepository;
+  /** The configured storage signer. */
+  signer: UrlSigner;
+  /** Link lifetime limits. */
+  ttl: TtlLimits;
+}
+
+/**
+ * Builds a request's context from the shared services and its auth
+ * outcome: the inner context that tests call directly with `createCaller`.
+ *
+ * @param services The shared services.
+ * @param auth The request's authentication outcome.
+ * @returns The context.
+ *
+ * @example
+ * ```ts
+ * const caller = appRouter.createCaller(createContext(services, { user: { id: "demo", scopes: new Set() } }));
+ * await caller.analysisTask.getDownloadUrl({ taskId: "12345" });
+ * ```
+ */
+export function createContext(services: AppServices, auth: AuthOutcome): Context {
+  return { auth, tasks: new TaskRepository(services.orm.em.fork()), signer: services.signer, ttl: services.ttl };
+}
