@@ -11,7 +11,8 @@ export interface CommonResponseOptions {
 /**
  * Builds the success envelope `{ code: 200, message: "success", data }` around
  * a data schema. Every answer of the API, success or error, has this shape; an
- * error answer is {@linkcode ErrorResponse}.
+ * error answer is {@linkcode ErrorResponse}. Response schemas let unknown
+ * fields pass, so clients that validate with them survive additive changes.
  *
  * @param data The schema of `data` on success.
  * @param options The OpenAPI component name and example.
@@ -31,7 +32,7 @@ export interface CommonResponseOptions {
 export function commonResponse<T extends z.ZodType>(data: T, options: CommonResponseOptions = {}) {
   const { id, example } = options;
   return z
-    .object({
+    .looseObject({
       code: z.literal(200).meta({ description: "Response status code (equals the HTTP status)" }),
       message: z.literal("success").meta({ description: "Response message" }),
       data,
@@ -55,7 +56,7 @@ export function commonResponse<T extends z.ZodType>(data: T, options: CommonResp
  * ```
  */
 export const ErrorResponse = z
-  .object({
+  .looseObject({
     code: z.int().min(400).max(599).meta({
       description: "Response status code (equals the HTTP status)",
       example: 404,

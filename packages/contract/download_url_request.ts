@@ -24,13 +24,13 @@ export const DownloadUrlRequest = z
       .number<number>({ error: expect("a whole number of seconds", { once: true }) })
       .int("must be a whole number of seconds")
       .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`)
-      .optional()
       .meta({
         description:
           "Lifetime of the download URLs in seconds, from 60 up to the service's maximum " +
           "(604800 by default); the service's default lifetime (3600 s) when omitted",
         example: 3600,
-      }),
+      })
+      .optional(),
   })
   .meta({ description: "Which task to link, and for how long" });
 

@@ -13,7 +13,7 @@ import { TaskId } from "./task_id.ts";
  * ```
  */
 export const DownloadUrlResp = z
-  .object({
+  .looseObject({
     taskId: TaskId,
     downloadUrls: z.array(DownloadUrlVo).meta({ description: "List of download URLs" }),
     totalSize: z.int().min(0).meta({ description: "Total file size in bytes", example: 662000 }),

@@ -28,7 +28,7 @@ export const UtcSeconds = z.iso.datetime({ precision: 0 }).meta({
  * ```
  */
 export const DownloadUrlVo = z
-  .object({
+  .looseObject({
     fileName: z.string().min(1).meta({ description: "File name", example: "ndvi_result.tif" }),
     downloadUrl: z.url({ protocol: /^https?$/ }).meta({
       description: "Temporary, signed download URL; a bearer credential until it expires",

@@ -33,3 +33,8 @@ test("DownloadUrlVo wants integer byte sizes, absolute http(s) URLs and lowercas
   assert.equal(DownloadUrlVo.safeParse({ ...valid, downloadUrl: "ftp://example.com/x" }).success, false);
   assert.equal(DownloadUrlVo.safeParse({ ...valid, sha256: "A".repeat(64) }).success, false);
 });
+
+test("DownloadUrlVo lets fields it does not know pass, so clients survive additive changes", () => {
+  const future = { ...valid, checksumCrc32c: "abc" };
+  assert.deepEqual(DownloadUrlVo.parse(future), future);
+});

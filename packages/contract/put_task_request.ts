@@ -126,12 +126,12 @@ export type PutTaskRequest = z.input<typeof PutTaskRequest>;
 
 /** A task's record as the service keeps it, answered by the ingest path. */
 export const TaskResp = z
-  .object({
+  .looseObject({
     taskId: TaskId,
     ownerId: z.string().meta({ description: "The owner's user id", example: "alice" }),
     status: TaskStatus,
     outputs: z.array(
-      z.object({
+      z.looseObject({
         fileName: z.string().meta({ description: "File name", example: "ndvi_result.tif" }),
         fileSize: z.int().min(0).meta({ description: "Size in bytes, as found in storage", example: 512000 }),
         contentType: z.string().optional().meta({ description: "Media type", example: "image/tiff" }),

@@ -3,14 +3,14 @@ import { ApiError } from "../errors/api_error.ts";
 import { DEFAULT_BODY_LIMIT, readBody } from "./read_body.ts";
 
 /**
- * Reads and parses a JSON request body with a size limit. A body that is
+ * Reads and parses a JSON object request body with a size limit. A body that is
  * not declared as JSON is left unread (`undefined`) for the handler to refuse
  * with 415.
  *
  * @param ctx The Koa context.
  * @param limit The largest body in bytes.
  * @returns The parsed body, or `undefined` when it is not JSON.
- * @throws {ApiError} 413 when too large, 400 when not valid JSON.
+ * @throws {ApiError} 413 when too large, 400 when not valid JSON or not an object.
  *
  * @example
  * ```ts
@@ -20,9 +20,14 @@ import { DEFAULT_BODY_LIMIT, readBody } from "./read_body.ts";
 export async function readJsonBody(ctx: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<unknown> {
   if (!ctx.is("application/json")) return undefined;
   const text = (await readBody(ctx, limit)).toString("utf8");
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw ApiError.badRequest("body is not valid JSON");
   }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw ApiError.badRequest("body must be a JSON object");
+  }
+  return body;
 }

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { ConfigError } from "./config_error.ts";
+import { loadConfig } from "./load_config.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "taskdl-config-"));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const SECRET = "s".repeat(32);
+const KEY = "k".repeat(32);
+
+test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA_DIR, one hour links", () => {
+  const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY });
+  assert.equal(config.port, 3000);
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.publicBaseUrl, undefined);
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.dataDir, dataDir);
+  assert.equal(config.storage.driver, "local");
+  assert.equal(config.storage.localDir, join(dataDir, "files"));
+  assert.equal(config.downloadUrlTtl, 3600);
+  assert.equal(config.downloadUrlMaxTtl, 604800);
+  assert.deepEqual(config.jwt.algorithms, ["HS256"]);
+  assert.equal(config.seedDemo, true);
+  assert.equal(config.logLevel, "info");
+});
+
+test("every variable is read by its exact name", () => {
+  const config = loadConfig({
+    PORT: "8080",
+    HOST: "0.0.0.0",
+    PUBLIC_BASE_URL: "https://dl.example.com/taskdl/",
+    DATABASE_URL: "postgres://u:p@db:5432/x",
+    DATA_DIR: dataDir,
+    JWT_SECRET: SECRET,
+    JWT_ALGORITHMS: "HS256, HS512",
+    JWT_ISSUER: "https://issuer.example.com",
+    JWT_AUDIENCE: "taskdl,other",
+    STORAGE_DRIVER: "local",
+    STORAGE_LOCAL_DIR: "/srv/files",
+    URL_SIGNING_KEY: KEY,
+    DOWNLOAD_URL_TTL: "1",
+    DOWNLOAD_URL_MAX_TTL: "7200",
+    SEED_DEMO: "off",
+    LOG_LEVEL: "warn",
+  });
+  assert.equal(config.port, 8080);
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.publicBaseUrl, "https://dl.example.com/taskdl");
+  assert.equal(config.databaseUrl, "postgres://u:p@db:5432/x");
+  assert.deepEqual(config.jwt.algorithms, ["HS256", "HS512"]);
+  assert.equal(config.jwt.issuer, "https://issuer.example.com");
+  assert.deepEqual(config.jwt.audience, ["taskdl", "other"]);
+  assert.equal(config.storage.localDir, "/srv/files");
+  assert.equal(config.downloadUrlTtl, 1);
+  assert.equal(config.downloadUrlMaxTtl, 7200);
+  assert.equal(config.seedDemo, false);
+  assert.equal(config.logLevel, "warn");
+});
+
+test("a bad value stops start-up naming the variable, without echoing secrets", () => {
+  const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY };
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: "abc" }, /PORT must be an integer from 0 to 65535 \(got "abc"\)/],
+    [{ PORT: "70000" }, /PORT must be at most 65535/],
+    [{ PUBLIC_BASE_URL: "ftp://x" }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must be a postgres:\/\//],
+    [{ JWT_ALGORITHMS: "none" }, /JWT_ALGORITHMS may only list/],
+    [{ JWT_ALGORITHMS: "RS256" }, /asymmetric algorithms, which need JWT_JWKS_URL/],
+    [{ STORAGE_DRIVER: "ftp" }, /STORAGE_DRIVER must be one of local/],
+    [{ DOWNLOAD_URL_TTL: "0" }, /DOWNLOAD_URL_TTL must be at least 1/],
+    [
+      { DOWNLOAD_URL_TTL: "9000", DOWNLOAD_URL_MAX_TTL: "3600" },
+      /DOWNLOAD_URL_TTL \(9000\) must not exceed DOWNLOAD_URL_MAX_TTL/,
+    ],
+    [{ SEED_DEMO: "maybe" }, /SEED_DEMO must be true or false/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
+    [{ JWT_JWKS_URL: "https://idp.example.com/jwks" }, /set either JWT_SECRET or JWT_JWKS_URL, not both/],
+    [
+      { JWT_JWKS_URL: "https://idp.example.com/jwks", JWT_SECRET: "", JWT_ALGORITHMS: "HS256" },
+      /must not list HS256 when JWT_JWKS_URL is set/,
+    ],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(
+      () => loadConfig({ ...base, ...env }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /^Invalid configuration: /);
+        assert.match(error.message, message);
+        assert.ok(!error.message.includes(SECRET));
+        return true;
+      },
+    );
+  }
+});
+
+test("JWKS mode pins RS256 and ES256 by default and needs no shared secret", () => {
+  const config = loadConfig({ DATA_DIR: dataDir, URL_SIGNING_KEY: KEY, JWT_JWKS_URL: "https://idp.example.com/jwks" });
+  assert.deepEqual(config.jwt.algorithms, ["RS256", "ES256"]);
+  assert.equal(config.jwt.secret, undefined);
+});
+
+test("outside production, missing secrets are generated once and kept in DATA_DIR", () => {
+  const dir = join(dataDir, "generated");
+  const first = loadConfig({ DATA_DIR: dir });
+  assert.equal(first.notices.length, 2);
+  assert.match(first.notices[0] ?? "", /JWT_SECRET was not set: generated one and kept it in .*secrets\/JWT_SECRET/);
+  const path = join(dir, "secrets", "JWT_SECRET");
+  assert.equal(readFileSync(path, "utf8").trim(), first.jwt.secret);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  const second = loadConfig({ DATA_DIR: dir });
+  assert.equal(second.jwt.secret, first.jwt.secret);
+  assert.equal(second.storage.urlSigningKey, first.storage.urlSigningKey);
+  assert.deepEqual(second.notices, []);
+});
+
+test("in production a missing or short secret stops start-up, and the demo is off", () => {
+  const production = { NODE_ENV: "production", DATA_DIR: dataDir };
+  assert.throws(() => loadConfig({ ...production, URL_SIGNING_KEY: KEY }), /JWT_SECRET is required in production/);
+  assert.throws(
+    () => loadConfig({ ...production, JWT_SECRET: "short", URL_SIGNING_KEY: KEY }),
+    /JWT_SECRET must be at least 32 bytes/,
+  );
+  assert.throws(() => loadConfig({ ...production, JWT_SECRET: SECRET }), /URL_SIGNING_KEY is required in production/);
+  const config = loadConfig({ ...production, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY });
+  assert.equal(config.production, true);
+  assert.equal(config.seedDemo, false);
+});

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { initOrm } from "./init_orm.ts";
+import { type TaskRecord, TaskRepository } from "./task_repository.ts";
+
+let db: TestDatabase;
+let orm: MikroORM;
+
+before(async () => {
+  db = await createTestDatabase();
+  orm = await initOrm(db.url);
+});
+
+after(async () => {
+  await orm.close();
+  await db.drop();
+});
+
+const task = (id: string, outputs: number): TaskRecord => ({
+  id,
+  ownerId: "alice",
+  status: "SUCCEEDED",
+  outputs: Array.from({ length: outputs }, (_, i) => ({
+    fileName: `f${outputs - i}.tif`,
+    storageKey: `k/${id}/${i}`,
+    size: 5_000_000_000 + i,
+    contentType: i % 2 === 0 ? "image/tiff" : null,
+    sha256: null,
+  })),
+});
+
+test("the committed migrations build exactly the schema the entities describe", async () => {
+  const executed = await orm.migrator.getExecuted();
+  assert.deepEqual(
+    executed.map((migration) => migration.name),
+    ["Migration20261125Initial"],
+  );
+  const drift = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+  assert.equal(drift.trim(), "", `entities and migrations differ:\n${drift}`);
+});
+
+test("applying migrations again changes nothing", async () => {
+  assert.deepEqual(await orm.migrator.up(), []);
+});
+
+test("a task and its outputs load with one SQL query, in recorded order, sizes as numbers", async () => {
+  await new TaskRepository(orm.em.fork()).replace(task("one-query", 50));
+  const queries: string[] = [];
+  const logging = await initOrm(db.url, { migrate: false, onLog: (line) => queries.push(line) });
+  try {
+    logging.config.set("debug", ["query"]);
+    await logging.em.getConnection().execute("select 1"); // connect first: only the load is counted
+    queries.length = 0;
+    const loaded = await new TaskRepository(logging.em.fork()).findWithOutputs("one-query");
+    assert.equal(queries.filter((line) => /select/i.test(line)).length, 1, queries.join("\n"));
+    assert.deepEqual(loaded, task("one-query", 50));
+    assert.equal(typeof loaded?.outputs[0]?.size, "number");
+  } finally {
+    await logging.close();
+  }
+});
+
+test("replace is all or nothing: a failing write leaves the earlier record", async () => {
+  const repository = new TaskRepository(orm.em.fork());
+  await repository.replace(task("atomic", 2));
+  const broken = task("atomic", 3);
+  broken.ownerId = "mallory";
+  (broken.outputs[2] as { fileName: string }).fileName = "x".repeat(300); // longer than the column
+  await assert.rejects(new TaskRepository(orm.em.fork()).replace(broken));
+  assert.deepEqual(await new TaskRepository(orm.em.fork()).findWithOutputs("atomic"), task("atomic", 2));
+});
+
+test("concurrent replaces of one task leave one of them whole", async () => {
+  const versions = Array.from({ length: 8 }, (_, i) => ({ ...task("race", i + 1), ownerId: `owner-${i}` }));
+  await Promise.all(versions.map((version) => new TaskRepository(orm.em.fork()).replace(version)));
+  const final = await new TaskRepository(orm.em.fork()).findWithOutputs("race");
+  const winner = versions.find((version) => version.ownerId === final?.ownerId);
+  assert.deepEqual(final, winner);
+});

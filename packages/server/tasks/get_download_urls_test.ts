@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { initOrm } from "../db/init_orm.ts";
+import { TaskRepository } from "../db/task_repository.ts";
+import { ApiError } from "../errors/api_error.ts";
+import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
+import type { SignOptions } from "../storage/url_signer.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { getDownloadUrls } from "./get_download_urls.ts";
+
+let db: TestDatabase;
+let orm: MikroORM;
+const root = mkdtempSync(join(tmpdir(), "taskdl-gdu-"));
+const signer = new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", signingKey: "k".repeat(32) });
+
+before(async () => {
+  db = await createTestDatabase();
+  orm = await initOrm(db.url);
+  await new TaskRepository(orm.em.fork()).replace({
+    id: "t1",
+    ownerId: "alice",
+    status: "SUCCEEDED",
+    outputs: [
+      { fileName: "b.tif", storageKey: "k/b", size: 7, contentType: "image/tiff", sha256: "c".repeat(64) },
+      { fileName: "a.pdf", storageKey: "k/a", size: 3, contentType: null, sha256: null },
+    ],
+  });
+});
+
+after(async () => {
+  await orm.close();
+  await db.drop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function context(overrides: { now?: () => number; userId?: string } = {}) {
+  return {
+    userId: "alice",
+    tasks: new TaskRepository(orm.em.fork()),
+    signer,
+    defaultTtl: 3600,
+    maxTtl: 7200,
+    ...overrides,
+  };
+}
+
+test("expiry is the next whole second plus the lifetime, one for all URLs", async () => {
+  const now = Date.UTC(2030, 0, 1, 10, 0, 0, 1); // one millisecond past the second
+  const resp = await getDownloadUrls({ taskId: "t1", expiresIn: 60 }, context({ now: () => now }));
+  assert.deepEqual(
+    resp.downloadUrls.map((vo) => vo.expiresAt),
+    ["2030-01-01T10:01:01Z", "2030-01-01T10:01:01Z"],
+  );
+  const onTheSecond = await getDownloadUrls({ taskId: "t1" }, context({ now: () => Date.UTC(2030, 0, 1, 10, 0, 0) }));
+  assert.equal(onTheSecond.downloadUrls[0]?.expiresAt, "2030-01-01T11:00:00Z");
+});
+
+test("signs each output's key with its file name, media type and the shared expiry", async () => {
+  const calls: [string, SignOptions][] = [];
+  const recording = {
+    driver: "recording",
+    sign: (key: string, options: SignOptions) => {
+      calls.push([key, options]);
+      return `https://example.com/${calls.length}`;
+    },
+    stat: () => Promise.reject(new Error("not used")),
+  };
+  const resp = await getDownloadUrls({ taskId: "t1" }, { ...context(), signer: recording });
+  assert.deepEqual(
+    calls.map(([key, options]) => [key, options.fileName, options.contentType]),
+    [
+      ["k/b", "b.tif", "image/tiff"],
+      ["k/a", "a.pdf", undefined],
+    ],
+  );
+  assert.equal(calls[0]?.[1].expiresAt.getTime(), calls[1]?.[1].expiresAt.getTime());
+  assert.deepEqual(
+    resp.downloadUrls.map((vo) => vo.downloadUrl),
+    ["https://example.com/1", "https://example.com/2"],
+  );
+  assert.equal(resp.totalSize, 10);
+});
+
+test("a lifetime over the maximum is refused before the database is asked", async () => {
+  await assert.rejects(
+    getDownloadUrls({ taskId: "t1", expiresIn: 7201 }, context()),
+    (error: unknown) =>
+      error instanceof ApiError && error.message === "Request parameter error: expiresIn must be at most 7200 seconds",
+  );
+});
+
+test("another user's task and a missing task throw the same error", async () => {
+  const foreign = await getDownloadUrls({ taskId: "t1" }, context({ userId: "bob" })).catch((error: unknown) => error);
+  const missing = await getDownloadUrls({ taskId: "t2" }, context()).catch((error: unknown) => error);
+  assert.ok(foreign instanceof ApiError && missing instanceof ApiError);
+  assert.deepEqual([foreign.code, foreign.message], [missing.code, missing.message]);
+});
