@@ -103,5 +103,8 @@ export function buildOpenApiDocument(): OpenAPIObject {
       }
     }
   }
+  // trpc-to-openapi registered its own error shapes as components; nothing refers to them now.
+  const schemas = document.components?.schemas ?? {};
+  for (const name of Object.keys(schemas)) if (name.startsWith("error.")) delete schemas[name];
   return document;
 }

@@ -28,13 +28,13 @@ test("documents the success envelope with the specification's example", () => {
   assert.equal(envelope.example.data.totalSize, 662000);
   assert.equal(envelope.example.data.downloadUrls[0].fileName, "ndvi_result.tif");
   const vo = document.components.schemas.DownloadUrlVo;
-  assert.deepEqual(vo.required.sort(), ["downloadUrl", "expiresAt", "fileName", "fileSize"]);
+  assert.deepEqual([...vo.required].sort(), ["downloadUrl", "expiresAt", "fileName", "fileSize"]);
   assert.equal(vo.properties.fileSize.type, "integer");
 });
 
 test("documents 400, 401, 404 and 500 as the error envelope with the specification's messages", () => {
   const errorSchema = document.components.schemas.ErrorResponse;
-  assert.deepEqual(errorSchema.required.sort(), ["code", "data", "message"]);
+  assert.deepEqual([...errorSchema.required].sort(), ["code", "data", "message"]);
   assert.deepEqual(errorSchema.properties.data, { type: "null", description: "Always null on failure" });
   const expected: Record<string, string> = {
     "400": "Request parameter error: taskId is required",
@@ -59,4 +59,21 @@ test("documents the ingest path with its body and the 403 for a missing scope", 
   assert.ok(put.requestBody.content["application/json"].schema);
   assert.equal(put.parameters.find((parameter: Json) => parameter.in === "path").name, "taskId");
   assert.match(put.responses["403"].content["application/json"].examples.scope.value.message, /tasks:write/);
+});
+
+test("the committed contracts/openapi.json is the document the code produces", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const committed = JSON.parse(await readFile(new URL("../../../contracts/openapi.json", import.meta.url), "utf8"));
+  assert.deepEqual(
+    committed,
+    JSON.parse(JSON.stringify(document)),
+    "the contract changed: run `node tools/write_openapi.ts` and commit contracts/openapi.json",
+  );
+});
+
+test("every $ref resolves and every component is used", () => {
+  const text = JSON.stringify(document);
+  const refs = new Set([...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]));
+  for (const ref of refs) assert.ok(document.components.schemas[ref as string], `dangling $ref ${ref}`);
+  for (const name of Object.keys(document.components.schemas)) assert.ok(refs.has(name), `unused component ${name}`);
 });
