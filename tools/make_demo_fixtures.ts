@@ -3,14 +3,17 @@
  * WGS 84, with GeoKeys) and a real one-page PDF report. Run once; the results
  * are committed under `packages/server/demo/fixtures/`.
  *
- *   node tools/make_demo_fixtures.ts
+ *   node tools/make_demo_fixtures.ts [output folder]
  *
  * @module
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const OUT = fileURLToPath(new URL("../packages/server/demo/fixtures/", import.meta.url));
+const OUT =
+  process.argv[2] === undefined
+    ? fileURLToPath(new URL("../packages/server/demo/fixtures/", import.meta.url))
+    : `${process.argv[2].replace(/\/+$/, "")}/`;
 const SIZE = 64;
 
 function ndviValues(): Float32Array {

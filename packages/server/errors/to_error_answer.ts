@@ -107,7 +107,13 @@ function isUnavailable(error: unknown): boolean {
     if (current.name === "ConnectionException") return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
-    if (/Connection terminated|timeout exceeded when trying to connect/i.test(current.message)) return true;
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections/i.test(
+        current.message,
+      )
+    ) {
+      return true;
+    }
   }
   return false;
 }
