@@ -28,7 +28,8 @@ export function logRequests(logger: Logger): Middleware {
     ctx.set("X-Request-Id", requestId);
     ctx.set("X-Content-Type-Options", "nosniff");
     ctx.set("Referrer-Policy", "no-referrer");
-    ctx.res.once("finish", () => {
+    // "close" comes for answered and for abandoned requests alike.
+    ctx.res.once("close", () => {
       logger.info(
         {
           reqId: requestId,
@@ -36,6 +37,7 @@ export function logRequests(logger: Logger): Middleware {
           path: ctx.path,
           status: ctx.res.statusCode,
           ms: Math.round((performance.now() - started) * 10) / 10,
+          ...(ctx.res.writableFinished ? {} : { aborted: true }),
         },
         "request",
       );
