@@ -1,8 +1,10 @@
+#!/usr/bin/env node
 /**
- * The server's test runner (`npm test` in this package): runs `node --test`
- * against the PostgreSQL in `DATABASE_URL` when it is set, and otherwise
- * against an embedded PostgreSQL started for the run in a temporary folder.
- * Each test file then creates its own database on that server.
+ * The test runner of every package whose tests need PostgreSQL
+ * (`taskdl-run-tests [node --test arguments]`): runs `node --test` against
+ * the PostgreSQL in `DATABASE_URL` when it is set, and otherwise against an
+ * embedded PostgreSQL started for the run in a temporary folder. Each test
+ * file then creates its own database on that server.
  *
  * @module
  */
