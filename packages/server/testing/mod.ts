@@ -13,10 +13,5 @@
  *
  * @module
  */
-export {
-  startTestServer,
-  TEST_JWT_SECRET,
-  TEST_URL_SIGNING_KEY,
-  type TestServer,
-} from "./start_test_server.ts";
+export { startTestServer, TEST_JWT_SECRET, TEST_URL_SIGNING_KEY, type TestServer } from "./start_test_server.ts";
 export { createTestDatabase, type TestDatabase } from "./test_database.ts";

@@ -1,0 +1,36 @@
+import { ErrorResponse } from "@taskdl/contract";
+import type { z } from "zod";
+import { TaskdlError } from "./taskdl_error.ts";
+
+/**
+ * Reads a service answer: the envelope's `data` when it matches `success`,
+ * else a {@linkcode TaskdlError} carrying the error envelope's code and message.
+ */
+export function readEnvelope<T extends z.ZodType<{ data: unknown }>>(
+  status: number,
+  body: unknown,
+  success: T,
+): z.output<T>["data"] {
+  if (status === 200) {
+    const parsed = success.safeParse(body);
+    if (parsed.success) return parsed.data.data;
+    throw new TaskdlError(status, "Cannot read the answer: it does not match the contract", { cause: parsed.error });
+  }
+  const envelope = ErrorResponse.safeParse(body);
+  if (envelope.success) throw new TaskdlError(envelope.data.code, envelope.data.message, { envelope: envelope.data });
+  throw new TaskdlError(status, `Cannot read the answer: HTTP ${status} without an error envelope`);
+}
+
+/** Turns a failed fetch (no answer at all) into a {@linkcode TaskdlError} with code 0. */
+export function noAnswer(baseUrl: string, cause: unknown): TaskdlError {
+  return new TaskdlError(0, `Cannot reach taskdl at ${baseUrl}`, { cause });
+}
+
+/** Resolves a token option (a string, a function, or nothing) to the `Authorization` header. */
+export async function authorization(token: TokenSource | undefined): Promise<Record<string, string>> {
+  const value = typeof token === "function" ? await token() : token;
+  return value === undefined || value === "" ? {} : { Authorization: `Bearer ${value}` };
+}
+
+/** A token, or a function that returns a fresh one for each call. */
+export type TokenSource = string | (() => string | Promise<string>);
