@@ -1,7 +1,8 @@
-import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./config_error.ts";
-import { persistedSecret } from "./persisted_secret.ts";
+import { absolute } from "./_absolute.ts";
+import { secret } from "./_secret.ts";
+import { S3_MAX_EXPIRES_IN, type StorageConfig, storageConfig } from "./storage_config.ts";
 
 /** JWT algorithms the service can pin. `none` is never among them. */
 export const JWT_ALGORITHMS = [
@@ -23,13 +24,12 @@ export const JWT_ALGORITHMS = [
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 /** Storage drivers the service knows. */
-export const STORAGE_DRIVERS = ["local"] as const;
+export const STORAGE_DRIVERS = ["local", "s3", "azure"] as const;
 
 /** Log levels, from the most to the least verbose. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
-/** How short a production secret may be, in bytes (HS256 wants a 256-bit key). */
-export const MIN_SECRET_BYTES = 32;
+export type { StorageConfig } from "./storage_config.ts";
 
 /** Token verification settings. */
 export interface JwtConfig {
@@ -45,16 +45,6 @@ export interface JwtConfig {
   jwksUrl: string | undefined;
   /** Allowed clock skew for `exp` and `nbf`, in seconds. */
   clockToleranceSeconds: number;
-}
-
-/** Storage settings. */
-export interface StorageConfig {
-  /** Which signer serves the links. */
-  driver: (typeof STORAGE_DRIVERS)[number];
-  /** Root folder of the local driver (absolute). */
-  localDir: string;
-  /** HMAC key of the local driver's links. */
-  urlSigningKey: string;
 }
 
 /** The service's whole configuration, read and validated once at start-up. */
@@ -131,7 +121,8 @@ const boolean = (name: string) =>
 
 const nonEmpty = (name: string) => z.string().trim().min(1, `${name} must not be empty`);
 
-const EnvSchema = z.object({
+/** Every variable the service reads, validated. */
+export const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: integer("PORT", 0, 65535).default(3000),
   HOST: nonEmpty("HOST").default("127.0.0.1"),
@@ -176,6 +167,23 @@ const EnvSchema = z.object({
     .default("local"),
   STORAGE_LOCAL_DIR: nonEmpty("STORAGE_LOCAL_DIR").optional(),
   URL_SIGNING_KEY: nonEmpty("URL_SIGNING_KEY").optional(),
+  URL_SIGNING_KEYS: nonEmpty("URL_SIGNING_KEYS").optional(),
+  S3_BUCKET: nonEmpty("S3_BUCKET").optional(),
+  S3_REGION: nonEmpty("S3_REGION").default("us-east-1"),
+  S3_ENDPOINT: httpUrl("S3_ENDPOINT").optional(),
+  S3_FORCE_PATH_STYLE: boolean("S3_FORCE_PATH_STYLE").optional(),
+  AWS_ACCESS_KEY_ID: nonEmpty("AWS_ACCESS_KEY_ID").optional(),
+  AWS_SECRET_ACCESS_KEY: nonEmpty("AWS_SECRET_ACCESS_KEY").optional(),
+  AWS_SESSION_TOKEN: nonEmpty("AWS_SESSION_TOKEN").optional(),
+  AZURE_STORAGE_CONNECTION_STRING: nonEmpty("AZURE_STORAGE_CONNECTION_STRING").optional(),
+  AZURE_STORAGE_CONTAINER: z
+    .string()
+    .trim()
+    .regex(
+      /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+      "AZURE_STORAGE_CONTAINER must be a container name: 3–63 of a–z 0–9 -",
+    )
+    .optional(),
   DOWNLOAD_URL_TTL: integer("DOWNLOAD_URL_TTL", 1, 31_536_000).default(3600),
   DOWNLOAD_URL_MAX_TTL: integer("DOWNLOAD_URL_MAX_TTL", 60, 31_536_000).default(604_800),
   SEED_DEMO: boolean("SEED_DEMO").optional(),
@@ -212,7 +220,10 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? "environment");
     const raw = env[name];
-    const shown = raw === undefined || /SECRET|KEY|DATABASE_URL/.test(name) ? "" : ` (got ${JSON.stringify(raw)})`;
+    const shown =
+      raw === undefined || /SECRET|KEY|TOKEN|DATABASE_URL|CONNECTION_STRING/.test(name)
+        ? ""
+        : ` (got ${JSON.stringify(raw)})`;
     throw new ConfigError(`${issue?.message ?? `${name} is invalid`}${shown}`);
   }
   const vars = parsed.data;
@@ -241,7 +252,17 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   }
   const jwtSecret =
     jwksUrl === undefined ? secret("JWT_SECRET", vars.JWT_SECRET, { production, dataDir, notices }) : undefined;
-  const urlSigningKey = secret("URL_SIGNING_KEY", vars.URL_SIGNING_KEY, { production, dataDir, notices });
+
+  const storage = storageConfig(vars, { production, dataDir, notices, cwd });
+  if (storage.driver === "s3") {
+    for (const name of ["DOWNLOAD_URL_TTL", "DOWNLOAD_URL_MAX_TTL"] as const) {
+      if (vars[name] > S3_MAX_EXPIRES_IN) {
+        throw new ConfigError(
+          `${name} must be at most ${S3_MAX_EXPIRES_IN} with STORAGE_DRIVER=s3 (the longest an S3 presigned URL lasts)`,
+        );
+      }
+    }
+  }
 
   return {
     production,
@@ -259,45 +280,13 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       jwksUrl,
       clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE,
     },
-    storage: {
-      driver: vars.STORAGE_DRIVER,
-      localDir:
-        vars.STORAGE_LOCAL_DIR === undefined ? resolve(dataDir, "files") : absolute(vars.STORAGE_LOCAL_DIR, cwd),
-      urlSigningKey,
-    },
+    storage,
     downloadUrlTtl: vars.DOWNLOAD_URL_TTL,
     downloadUrlMaxTtl: vars.DOWNLOAD_URL_MAX_TTL,
     seedDemo: vars.SEED_DEMO ?? !production,
     logLevel: vars.LOG_LEVEL,
     notices,
   };
-}
-
-interface SecretContext {
-  production: boolean;
-  dataDir: string;
-  notices: string[];
-}
-
-function secret(name: string, value: string | undefined, context: SecretContext): string {
-  const { production, dataDir, notices } = context;
-  if (value === undefined) {
-    if (production) {
-      throw new ConfigError(`${name} is required in production (at least ${MIN_SECRET_BYTES} bytes)`);
-    }
-    const kept = persistedSecret(dataDir, name);
-    if (kept.generated) notices.push(`${name} was not set: generated one and kept it in ${kept.path}`);
-    return kept.value;
-  }
-  if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-    if (production) throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes in production`);
-    notices.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes: fine for development, refused in production`);
-  }
-  return value;
-}
-
-function absolute(path: string, cwd: string): string {
-  return isAbsolute(path) ? path : resolve(cwd, path);
 }
 
 // An empty variable (`PORT=`) means "unset", as in most twelve-factor tooling.

@@ -4,13 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConfigError } from "./config_error.ts";
-import { loadConfig } from "./load_config.ts";
+import { type Config, loadConfig } from "./load_config.ts";
+import type { LocalStorageConfig } from "./storage_config.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "taskdl-config-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const SECRET = "s".repeat(32);
 const KEY = "k".repeat(32);
+
+function localStorage(config: Config): LocalStorageConfig {
+  assert.equal(config.storage.driver, "local");
+  return config.storage as LocalStorageConfig;
+}
 
 test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA_DIR, one hour links", () => {
   const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY });
@@ -20,7 +26,7 @@ test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.dataDir, dataDir);
   assert.equal(config.storage.driver, "local");
-  assert.equal(config.storage.localDir, join(dataDir, "files"));
+  assert.equal(localStorage(config).localDir, join(dataDir, "files"));
   assert.equal(config.downloadUrlTtl, 3600);
   assert.equal(config.downloadUrlMaxTtl, 604800);
   assert.deepEqual(config.jwt.algorithms, ["HS256"]);
@@ -54,7 +60,7 @@ test("every variable is read by its exact name", () => {
   assert.deepEqual(config.jwt.algorithms, ["HS256", "HS512"]);
   assert.equal(config.jwt.issuer, "https://issuer.example.com");
   assert.deepEqual(config.jwt.audience, ["taskdl", "other"]);
-  assert.equal(config.storage.localDir, "/srv/files");
+  assert.equal(localStorage(config).localDir, "/srv/files");
   assert.equal(config.downloadUrlTtl, 1);
   assert.equal(config.downloadUrlMaxTtl, 7200);
   assert.equal(config.seedDemo, false);
@@ -114,7 +120,7 @@ test("outside production, missing secrets are generated once and kept in DATA_DI
   assert.equal(statSync(path).mode & 0o777, 0o600);
   const second = loadConfig({ DATA_DIR: dir });
   assert.equal(second.jwt.secret, first.jwt.secret);
-  assert.equal(second.storage.urlSigningKey, first.storage.urlSigningKey);
+  assert.deepEqual(localStorage(second).signingKeys, localStorage(first).signingKeys);
   assert.deepEqual(second.notices, []);
 });
 
@@ -129,4 +135,105 @@ test("in production a missing or short secret stops start-up, and the demo is of
   const config = loadConfig({ ...production, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY });
   assert.equal(config.production, true);
   assert.equal(config.seedDemo, false);
+});
+
+test("URL_SIGNING_KEYS lists kid:key pairs, the first signing; URL_SIGNING_KEY is one key named default", () => {
+  const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET };
+  assert.deepEqual(localStorage(loadConfig({ ...base, URL_SIGNING_KEY: KEY })).signingKeys, [
+    { kid: "default", key: KEY },
+  ]);
+  const rotated = loadConfig({ ...base, URL_SIGNING_KEYS: `new-2026:${"n".repeat(32)}, old_2025:${KEY}` });
+  assert.deepEqual(localStorage(rotated).signingKeys, [
+    { kid: "new-2026", key: "n".repeat(32) },
+    { kid: "old_2025", key: KEY },
+  ]);
+  for (const [value, message] of [
+    [`nokid${KEY}`, /URL_SIGNING_KEYS must be kid:key pairs/],
+    [`bad kid:${KEY}`, /URL_SIGNING_KEYS must be kid:key pairs/],
+    ["a:", /URL_SIGNING_KEYS must be kid:key pairs/],
+    [`a:${KEY},a:${"x".repeat(32)}`, /URL_SIGNING_KEYS names a kid twice/],
+  ] as const) {
+    assert.throws(() => loadConfig({ ...base, URL_SIGNING_KEYS: value }), message, value);
+  }
+  assert.throws(
+    () => loadConfig({ ...base, URL_SIGNING_KEY: KEY, URL_SIGNING_KEYS: `a:${KEY}` }),
+    /either URL_SIGNING_KEY or URL_SIGNING_KEYS/,
+  );
+  assert.throws(
+    () => loadConfig({ ...base, NODE_ENV: "production", URL_SIGNING_KEYS: `a:${KEY},b:short` }),
+    (error: Error) =>
+      /URL_SIGNING_KEYS \(b\) must be at least 32 bytes/.test(error.message) && !error.message.includes("short"),
+  );
+});
+
+test("STORAGE_DRIVER=s3 reads the bucket, region, endpoint, path style and static credentials", () => {
+  const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, STORAGE_DRIVER: "s3" };
+  assert.throws(() => loadConfig(base), /S3_BUCKET is required when STORAGE_DRIVER is s3/);
+  assert.deepEqual(loadConfig({ ...base, S3_BUCKET: "outputs" }).storage, {
+    driver: "s3",
+    bucket: "outputs",
+    region: "us-east-1",
+    endpoint: undefined,
+    forcePathStyle: false,
+    credentials: undefined,
+  });
+  const minio = loadConfig({
+    ...base,
+    S3_BUCKET: "outputs",
+    S3_REGION: "eu-central-1",
+    S3_ENDPOINT: "http://127.0.0.1:9000/",
+    S3_FORCE_PATH_STYLE: "true",
+    AWS_ACCESS_KEY_ID: "minioadmin",
+    AWS_SECRET_ACCESS_KEY: "minioadmin-secret",
+  });
+  assert.deepEqual(minio.storage, {
+    driver: "s3",
+    bucket: "outputs",
+    region: "eu-central-1",
+    endpoint: "http://127.0.0.1:9000",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "minioadmin", secretAccessKey: "minioadmin-secret" },
+  });
+  assert.throws(
+    () => loadConfig({ ...base, S3_BUCKET: "b", AWS_ACCESS_KEY_ID: "x" }),
+    /AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY together/,
+  );
+  assert.throws(() => loadConfig({ ...base, S3_BUCKET: "b", S3_ENDPOINT: "minio:9000" }), /S3_ENDPOINT/);
+  assert.throws(
+    () => loadConfig({ ...base, S3_BUCKET: "b", DOWNLOAD_URL_MAX_TTL: "604801" }),
+    /DOWNLOAD_URL_MAX_TTL must be at most 604800 with STORAGE_DRIVER=s3/,
+  );
+});
+
+test("STORAGE_DRIVER=azure needs a connection string with an account key and a container name", () => {
+  const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, STORAGE_DRIVER: "azure" };
+  const connectionString =
+    "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net";
+  assert.throws(
+    () => loadConfig({ ...base, AZURE_STORAGE_CONTAINER: "outputs" }),
+    /AZURE_STORAGE_CONNECTION_STRING is required/,
+  );
+  assert.throws(
+    () => loadConfig({ ...base, AZURE_STORAGE_CONNECTION_STRING: connectionString }),
+    /AZURE_STORAGE_CONTAINER is required/,
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        ...base,
+        AZURE_STORAGE_CONNECTION_STRING: "BlobEndpoint=https://x;SharedAccessSignature=sv=1",
+        AZURE_STORAGE_CONTAINER: "outputs",
+      }),
+    (error: Error) => /must hold an AccountKey/.test(error.message) && !error.message.includes("sv=1"),
+  );
+  assert.throws(
+    () =>
+      loadConfig({ ...base, AZURE_STORAGE_CONNECTION_STRING: connectionString, AZURE_STORAGE_CONTAINER: "Bad_Name" }),
+    /AZURE_STORAGE_CONTAINER must be a container name/,
+  );
+  assert.deepEqual(
+    loadConfig({ ...base, AZURE_STORAGE_CONNECTION_STRING: connectionString, AZURE_STORAGE_CONTAINER: "outputs" })
+      .storage,
+    { driver: "azure", connectionString, container: "outputs" },
+  );
 });

@@ -15,9 +15,9 @@ before(async () => {
   server = await startTestServer();
   assert.ok(server.running.signer instanceof LocalUrlSigner);
   signer = server.running.signer;
-  server.putObject("files/data.bin", CONTENT);
-  server.putObject("files/empty.txt", "");
-  server.putObject("files/with space/Ünïcödé name.tif", "unicode");
+  await server.putObject("files/data.bin", CONTENT);
+  await server.putObject("files/empty.txt", "");
+  await server.putObject("files/with space/Ünïcödé name.tif", "unicode");
 });
 
 after(() => server.close());
@@ -172,7 +172,7 @@ describe("refused links", () => {
   test("a link signed with another key is 403", async () => {
     const other = new LocalUrlSigner(signer.root, {
       baseUrl: server.url,
-      signingKey: "a-different-key-of-at-least-32-bytes",
+      keys: [{ kid: "default", key: "a-different-key-of-at-least-32-bytes" }],
     });
     const res = await fetch(
       other.sign("files/data.bin", { fileName: "data.bin", expiresAt: new Date(Date.now() + 60_000) }),

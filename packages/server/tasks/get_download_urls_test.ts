@@ -15,7 +15,7 @@ import { getDownloadUrls } from "./get_download_urls.ts";
 let db: TestDatabase;
 let orm: MikroORM;
 const root = mkdtempSync(join(tmpdir(), "taskdl-gdu-"));
-const signer = new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", signingKey: "k".repeat(32) });
+const signer = new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", keys: [{ kid: "k1", key: "k".repeat(32) }] });
 
 before(async () => {
   db = await createTestDatabase();

@@ -22,7 +22,7 @@ before(async () => {
   orm = await initOrm(db.url);
   services = {
     orm,
-    signer: new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", signingKey: "k".repeat(32) }),
+    signer: new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", keys: [{ kid: "k1", key: "k".repeat(32) }] }),
     ttl: { defaultTtl: 3600, maxTtl: 604800 },
   };
   mkdirSync(join(root, "c"), { recursive: true });

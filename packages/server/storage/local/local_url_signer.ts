@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { SigningKey } from "../../config/storage_config.ts";
 import {
   ObjectNotFoundError,
   type ObjectStat,
@@ -17,8 +18,8 @@ export const LOCAL_FILES_PATH = "/files/";
 export interface LocalUrlSignerOptions {
   /** Origin (and optional path prefix) the links start with, e.g. `http://127.0.0.1:3000`. */
   baseUrl: string;
-  /** HMAC-SHA256 key of the links. */
-  signingKey: string;
+  /** HMAC-SHA256 keys of the links: the first signs, all verify, so keys can rotate. */
+  keys: readonly SigningKey[];
 }
 
 /** A link that passed verification. */
@@ -41,17 +42,19 @@ export type LinkVerdict = { ok: true; link: VerifiedLink } | { ok: false; reason
 
 const SIGNATURE_VERSION = "v1";
 const SIGNATURE_BYTES = 32;
-const LINK_PARAMS = new Set(["exp", "fn", "ct", "sig"]);
+const LINK_PARAMS = new Set(["exp", "fn", "ct", "kid", "sig"]);
 
 /**
  * The `local` storage adapter: objects are files under a root folder, and
  * links point at this service's own `/files/…` route. A link is signed with
  * HMAC-SHA256 over everything that identifies it (key, file name, media
- * type, expiry), so none of them can be changed without the key.
+ * type, expiry, and the id of the signing key), so none of them can be
+ * changed without the key. Keys rotate: the first configured key signs, every
+ * configured key verifies, and a link whose key was removed stops working.
  *
  * @example
  * ```ts
- * const signer = new LocalUrlSigner(".data/files", { baseUrl: "http://127.0.0.1:3000", signingKey });
+ * const signer = new LocalUrlSigner(".data/files", { baseUrl: "http://127.0.0.1:3000", keys: [{ kid: "k1", key }] });
  * const url = signer.sign("tasks/1/a.pdf", { fileName: "a.pdf", expiresAt: new Date(Date.now() + 60_000) });
  * ```
  */
@@ -61,17 +64,21 @@ export class LocalUrlSigner implements UrlSigner {
   /** The storage root (absolute). */
   readonly root: string;
   #filesUrl: string;
-  #key: Buffer;
+  #signing: { kid: string; key: Buffer };
+  #keys: Map<string, Buffer>;
 
   /**
    * @param root The storage root folder.
    * @param options Where links point and the key that signs them.
    */
   constructor(root: string, options: LocalUrlSignerOptions) {
-    const { baseUrl, signingKey } = options;
+    const { baseUrl, keys } = options;
+    const first = keys[0];
+    if (first === undefined) throw new TypeError("Cannot create a local URL signer without a signing key");
     this.root = resolve(root);
     this.#filesUrl = `${baseUrl.replace(/\/+$/, "")}${LOCAL_FILES_PATH}`;
-    this.#key = Buffer.from(signingKey, "utf8");
+    this.#keys = new Map(keys.map(({ kid, key }) => [kid, Buffer.from(key, "utf8")]));
+    this.#signing = { kid: first.kid, key: this.#keys.get(first.kid) as Buffer };
   }
 
   /** @inheritdoc */
@@ -80,7 +87,9 @@ export class LocalUrlSigner implements UrlSigner {
     const exp = Math.floor(expiresAt.getTime() / 1000);
     const params = new URLSearchParams({ exp: String(exp), fn: fileName });
     if (contentType !== undefined) params.set("ct", contentType);
-    params.set("sig", this.#signature(key, fileName, contentType, exp).toString("base64url"));
+    const { kid, key: secret } = this.#signing;
+    params.set("kid", kid);
+    params.set("sig", signature(secret, [kid, key, fileName, contentType ?? null, exp]).toString("base64url"));
     return `${this.#filesUrl}${encodeKey(key)}?${params}`;
   }
 
@@ -131,11 +140,14 @@ export class LocalUrlSigner implements UrlSigner {
     const sig = params.get("sig");
     const expText = params.get("exp");
     const fileName = params.get("fn");
-    if (sig === null || expText === null || fileName === null) return { ok: false, reason: "unsigned" };
+    const kid = params.get("kid");
+    if (sig === null || expText === null || fileName === null || kid === null) return { ok: false, reason: "unsigned" };
     const contentType = params.get("ct") ?? undefined;
     if (!/^\d{1,12}$/.test(expText) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return { ok: false, reason: "bad-signature" };
+    const secret = this.#keys.get(kid);
+    if (secret === undefined) return { ok: false, reason: "bad-signature" };
     const exp = Number(expText);
-    const expected = this.#signature(key, fileName, contentType, exp);
+    const expected = signature(secret, [kid, key, fileName, contentType ?? null, exp]);
     const given = Buffer.from(sig, "base64url");
     if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, expected)) {
       return { ok: false, reason: "bad-signature" };
@@ -143,12 +155,13 @@ export class LocalUrlSigner implements UrlSigner {
     if (now > exp * 1000) return { ok: false, reason: "expired" };
     return { ok: true, link: { key, fileName, contentType, expiresAt: exp } };
   }
+}
 
-  #signature(key: string, fileName: string, contentType: string | undefined, exp: number): Buffer {
-    // A JSON array keeps the fields apart whatever they contain.
-    const message = JSON.stringify([SIGNATURE_VERSION, key, fileName, contentType ?? null, exp]);
-    return createHmac("sha256", this.#key).update(message).digest();
-  }
+function signature(secret: Buffer, fields: [string, string, string, string | null, number]): Buffer {
+  // A JSON array keeps the fields apart whatever they contain.
+  return createHmac("sha256", secret)
+    .update(JSON.stringify([SIGNATURE_VERSION, ...fields]))
+    .digest();
 }
 
 function encodeKey(key: string): string {

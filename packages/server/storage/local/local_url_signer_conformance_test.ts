@@ -16,7 +16,10 @@ describeUrlSignerConformance("local", async () => {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const signer = new LocalUrlSigner(root, { baseUrl, signingKey: "conformance-key-of-at-least-32-bytes!" });
+  const signer = new LocalUrlSigner(root, {
+    baseUrl,
+    keys: [{ kid: "c1", key: "conformance-key-of-at-least-32-bytes!" }],
+  });
   const app = new Koa();
   const router = new Router();
   router.get("/files/*key", serveLocalFiles(signer));

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LocalUrlSigner } from "./local_url_signer.ts";
 
-const signer = new LocalUrlSigner("/srv/files", { baseUrl: "https://dl.example.com/", signingKey: "k".repeat(32) });
+const signer = new LocalUrlSigner("/srv/files", {
+  baseUrl: "https://dl.example.com/",
+  keys: [{ kid: "k1", key: "k".repeat(32) }],
+});
 const expiresAt = new Date(Date.UTC(2030, 0, 1, 12, 0, 0));
 
 function parts(url: string) {
@@ -65,7 +68,47 @@ test("missing, malformed and repeated parameters are refused", () => {
 });
 
 test("links from a signer with another key do not verify", () => {
-  const other = new LocalUrlSigner("/srv/files", { baseUrl: "https://dl.example.com", signingKey: "o".repeat(32) });
+  const other = new LocalUrlSigner("/srv/files", {
+    baseUrl: "https://dl.example.com",
+    keys: [{ kid: "k1", key: "o".repeat(32) }],
+  });
   const { key, params } = parts(other.sign("a/b.pdf", { fileName: "b.pdf", expiresAt }));
   assert.deepEqual(signer.verify(key, params, expiresAt.getTime() - 1000), { ok: false, reason: "bad-signature" });
+});
+
+test("keys rotate: the first key signs, every key verifies, a removed key's links stop verifying", () => {
+  const oldKey = { kid: "2025", key: "o".repeat(32) };
+  const newKey = { kid: "2026", key: "n".repeat(32) };
+  const before = new LocalUrlSigner("/srv/files", { baseUrl: "https://dl.example.com", keys: [oldKey] });
+  const during = new LocalUrlSigner("/srv/files", { baseUrl: "https://dl.example.com", keys: [newKey, oldKey] });
+  const after = new LocalUrlSigner("/srv/files", { baseUrl: "https://dl.example.com", keys: [newKey] });
+  const now = expiresAt.getTime() - 1000;
+  const issuedBefore = parts(before.sign("a/b.pdf", { fileName: "b.pdf", expiresAt }));
+  const issuedDuring = parts(during.sign("a/b.pdf", { fileName: "b.pdf", expiresAt }));
+  assert.equal(issuedBefore.params.get("kid"), "2025");
+  assert.equal(issuedDuring.params.get("kid"), "2026");
+  assert.equal(during.verify(issuedBefore.key, issuedBefore.params, now).ok, true);
+  assert.equal(during.verify(issuedDuring.key, issuedDuring.params, now).ok, true);
+  assert.equal(after.verify(issuedDuring.key, issuedDuring.params, now).ok, true);
+  assert.deepEqual(after.verify(issuedBefore.key, issuedBefore.params, now), { ok: false, reason: "bad-signature" });
+});
+
+test("the key id is signed: relabelling a link with another configured kid is refused", () => {
+  const both = new LocalUrlSigner("/srv/files", {
+    baseUrl: "https://dl.example.com",
+    keys: [
+      { kid: "a", key: "a".repeat(32) },
+      { kid: "b", key: "a".repeat(32) },
+    ],
+  });
+  const { key, params } = parts(both.sign("a/b.pdf", { fileName: "b.pdf", expiresAt }));
+  params.set("kid", "b");
+  assert.deepEqual(both.verify(key, params, expiresAt.getTime() - 1000), { ok: false, reason: "bad-signature" });
+});
+
+test("a signer needs at least one key", () => {
+  assert.throws(
+    () => new LocalUrlSigner("/srv/files", { baseUrl: "https://dl.example.com", keys: [] }),
+    /without a signing key/,
+  );
 });
