@@ -24,11 +24,12 @@ after(async () => {
 });
 
 async function record(taskId: string, ownerId: string, status: "SUCCEEDED" | "RUNNING", files: [string, string][]) {
-  const outputs = files.map(([fileName, content]) => {
+  const outputs = [];
+  for (const [fileName, content] of files) {
     const storageKey = `pact/${taskId}/${fileName}`;
-    server.putObject(storageKey, content);
-    return { fileName, storageKey };
-  });
+    await server.putObject(storageKey, content);
+    outputs.push({ fileName, storageKey });
+  }
   // Through the service's own ingest path: the same code a real pipeline uses.
   const res = await server.putTask({ taskId, ownerId, status, outputs }, { createObjects: false });
   assert.equal(res.status, 200, await res.text());

@@ -100,7 +100,7 @@ export function describeClientCases(name: string, makeClient: MakeClient): void 
     });
 
     test("putTask records a task; without tasks:write it throws 403", async () => {
-      server.putObject("c/2/out.csv", "a,b\n");
+      await server.putObject("c/2/out.csv", "a,b\n");
       const task = {
         taskId: "c-new",
         ownerId: "alice",

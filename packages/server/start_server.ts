@@ -96,10 +96,12 @@ export async function startServer(config: Config, options: StartServerOptions): 
     const url = `http://${hostForUrl(config.host)}:${port}`;
     const publicBaseUrl = config.publicBaseUrl ?? url;
 
-    const signer = createUrlSigner(config.storage, { publicBaseUrl });
+    const signer = await createUrlSigner(config.storage, { publicBaseUrl });
     if (config.seedDemo) {
       const demo = await seedDemo(orm, signer);
-      if (demo !== undefined) logger.info({ taskId: demo.taskId, owner: demo.ownerId }, "demo task recorded");
+      if (demo === undefined)
+        logger.info({ storage: signer.driver }, "demo task not recorded: demo files live in local storage only");
+      else logger.info({ taskId: demo.taskId, owner: demo.ownerId }, "demo task recorded");
     }
     const app = createApp(
       { orm, signer, ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl } },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { commonResponse, ErrorResponse, TaskResp } from "@taskdl/contract";
+import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
 import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
 
 const Envelope = commonResponse(TaskResp);
@@ -41,8 +42,8 @@ async function expectError(res: Response, code: number, message: string | RegExp
 
 describe("PUT /analysis/task/{taskId}", () => {
   test("records a task with the real sizes from storage and answers the envelope", async () => {
-    server.putObject("in/a/one.tif", "12345");
-    server.putObject("in/a/two.pdf", "1234567890");
+    await server.putObject("in/a/one.tif", "12345");
+    await server.putObject("in/a/two.pdf", "1234567890");
     const res = await put("ing-1", {
       ownerId: "carol",
       status: "SUCCEEDED",
@@ -73,8 +74,8 @@ describe("PUT /analysis/task/{taskId}", () => {
   });
 
   test("replaces the record as a whole and is idempotent", async () => {
-    server.putObject("in/b/x.csv", "x");
-    server.putObject("in/b/y.csv", "yy");
+    await server.putObject("in/b/x.csv", "x");
+    await server.putObject("in/b/y.csv", "yy");
     const first = { ownerId: "dave", status: "RUNNING", outputs: [{ fileName: "x.csv", storageKey: "in/b/x.csv" }] };
     assert.equal((await put("ing-2", first)).status, 200);
     assert.equal(await downloadNames("ing-2", "dave"), 400);
@@ -94,7 +95,7 @@ describe("PUT /analysis/task/{taskId}", () => {
   });
 
   test("a missing object is 400 naming its key, and nothing is written", async () => {
-    server.putObject("in/c/kept.txt", "kept");
+    await server.putObject("in/c/kept.txt", "kept");
     const original = {
       ownerId: "frank",
       status: "SUCCEEDED",
@@ -121,7 +122,7 @@ describe("PUT /analysis/task/{taskId}", () => {
   });
 
   test("a directory, or a symlink out of the storage root, is no object", async () => {
-    server.putObject("in/d/dir/file.txt", "f");
+    await server.putObject("in/d/dir/file.txt", "f");
     const dir = await put("ing-4", {
       ownerId: "g",
       status: "SUCCEEDED",
@@ -129,7 +130,8 @@ describe("PUT /analysis/task/{taskId}", () => {
     });
     await expectError(dir, 400, /no object with storage key "in\/d\/dir"/);
     const { symlinkSync } = await import("node:fs");
-    symlinkSync("/etc/hostname", `${server.config.storage.localDir}/in/d/escape`);
+    assert.ok(server.running.signer instanceof LocalUrlSigner);
+    symlinkSync("/etc/hostname", `${server.running.signer.root}/in/d/escape`);
     const link = await put("ing-4", {
       ownerId: "g",
       status: "SUCCEEDED",
@@ -205,7 +207,7 @@ describe("PUT /analysis/task/{taskId}", () => {
   });
 
   test("the tRPC mutation records the same way", async () => {
-    server.putObject("in/t/z.txt", "zzz");
+    await server.putObject("in/t/z.txt", "zzz");
     const res = await fetch(`${server.url}/trpc/analysisTask.put`, {
       method: "POST",
       headers: { Authorization: `Bearer ${writer}`, "Content-Type": "application/json" },

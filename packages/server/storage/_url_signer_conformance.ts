@@ -19,6 +19,7 @@ export type ConformanceCase =
   | "serves byte ranges"
   | "names the download in Content-Disposition"
   | "refuses a tampered signature"
+  | "refuses a link without its signature"
   | "refuses an expired link"
   | "stats size and refuses missing objects"
   | "handles keys with spaces, Unicode and slashes";
@@ -28,6 +29,9 @@ export interface ConformanceOptions {
   /** Cases an adapter cannot meet, each with the reason. */
   skip?: Partial<Record<ConformanceCase, string>>;
 }
+
+// The signature's query parameter: `sig` (local, Azure SAS) or `X-Amz-Signature` (S3).
+const SIGNATURE_PARAM = /^(sig|x-amz-signature)$/i;
 
 const BYTES = new Uint8Array(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256));
 
@@ -97,7 +101,7 @@ export function describeUrlSignerConformance(
       const url = new URL(await sign("conformance/data.bin", "data.bin"));
       let tampered = false;
       for (const [key, value] of url.searchParams) {
-        if (/sig/i.test(key) && value.length > 4) {
+        if (SIGNATURE_PARAM.test(key)) {
           const flipped = value[0] === "A" ? `B${value.slice(1)}` : `A${value.slice(1)}`;
           url.searchParams.set(key, flipped);
           tampered = true;
@@ -105,6 +109,16 @@ export function describeUrlSignerConformance(
         }
       }
       assert.ok(tampered, "the URL carries a signature parameter");
+      const res = await fetch(url);
+      assert.ok(res.status === 403 || res.status === 401, `status ${res.status}`);
+      await res.arrayBuffer();
+    });
+
+    it("refuses a link without its signature", async () => {
+      const url = new URL(await sign("conformance/data.bin", "data.bin"));
+      const names = [...url.searchParams.keys()].filter((key) => SIGNATURE_PARAM.test(key));
+      assert.ok(names.length > 0, "the URL carries a signature parameter");
+      for (const key of names) url.searchParams.delete(key);
       const res = await fetch(url);
       assert.ok(res.status === 403 || res.status === 401, `status ${res.status}`);
       await res.arrayBuffer();

@@ -10,7 +10,8 @@ export interface CreateUrlSignerOptions {
 
 /**
  * Builds the storage adapter the configuration names: the one place where
- * `STORAGE_DRIVER` is looked at.
+ * `STORAGE_DRIVER` is looked at. The S3 and Azure SDKs are loaded only when
+ * their driver is chosen.
  *
  * @param config The storage settings.
  * @param options The service's public origin.
@@ -18,12 +19,20 @@ export interface CreateUrlSignerOptions {
  *
  * @example
  * ```ts
- * const signer = createUrlSigner(config.storage, { publicBaseUrl: "http://127.0.0.1:3000" });
+ * const signer = await createUrlSigner(config.storage, { publicBaseUrl: "http://127.0.0.1:3000" });
  * ```
  */
-export function createUrlSigner(config: StorageConfig, options: CreateUrlSignerOptions): UrlSigner {
+export async function createUrlSigner(config: StorageConfig, options: CreateUrlSignerOptions): Promise<UrlSigner> {
   switch (config.driver) {
     case "local":
-      return new LocalUrlSigner(config.localDir, { baseUrl: options.publicBaseUrl, signingKey: config.urlSigningKey });
+      return new LocalUrlSigner(config.localDir, { baseUrl: options.publicBaseUrl, keys: config.signingKeys });
+    case "s3": {
+      const { S3UrlSigner } = await import("./s3/s3_url_signer.ts");
+      return new S3UrlSigner(config);
+    }
+    case "azure": {
+      const { AzureBlobUrlSigner } = await import("./azure/azure_blob_url_signer.ts");
+      return new AzureBlobUrlSigner(config);
+    }
   }
 }

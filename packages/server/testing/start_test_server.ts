@@ -21,8 +21,8 @@ export interface TestServer {
   logLines: Record<string, unknown>[];
   /** Signs a token for a user with the service's secret. */
   token(sub: string, options?: SignDevTokenOptions): string;
-  /** Writes an object into local storage. */
-  putObject(key: string, content: string | Uint8Array): void;
+  /** Writes an object into the server's storage (local folder or the test store). */
+  putObject(key: string, content: string | Uint8Array): Promise<void>;
   /** Records a task through the REST ingest path (writing missing objects first); returns the response. */
   putTask(task: PutTaskRequest, options?: { createObjects?: boolean }): Promise<Response>;
   /** `GET` with a bearer token. */
@@ -36,12 +36,34 @@ export const TEST_JWT_SECRET = "test-jwt-secret-that-is-at-least-32-bytes-long";
 /** The URL signing key of test servers. */
 export const TEST_URL_SIGNING_KEY = "test-url-signing-key-at-least-32-bytes-long";
 
+/** Options of {@linkcode startTestServer}. */
+export interface StartTestServerOptions {
+  /**
+   * A real object store to run on (from `startS3Emulator` or
+   * `startAzureEmulator`): its variables select the driver, and `putObject`
+   * writes into it. Unset: local storage in the test's own folder. The
+   * caller closes the store.
+   */
+  store?: TestStore;
+}
+
+/** A real object store started for tests, and how to reach it. */
+export interface TestStore {
+  /** The configuration variables that select and configure its driver. */
+  env: Record<string, string>;
+  /** Writes an object through the store's own API. */
+  putObject(key: string, content: string | Uint8Array): Promise<void>;
+  /** Stops the store and removes its data. */
+  close(): Promise<void>;
+}
+
 /**
  * Starts the real service for a test: its own database on the test
  * PostgreSQL, its own storage folder, `listen(0)` on 127.0.0.1, no demo
  * data, logs captured in memory.
  *
  * @param env Extra configuration variables (`DOWNLOAD_URL_TTL`, …).
+ * @param options A real object store to run on instead of local storage.
  * @returns The running service and helpers.
  *
  * @example
@@ -51,7 +73,11 @@ export const TEST_URL_SIGNING_KEY = "test-url-signing-key-at-least-32-bytes-long
  * const res = await server.get("/analysis/task/get/Download/url?taskId=1", server.token("alice"));
  * ```
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: StartTestServerOptions = {},
+): Promise<TestServer> {
+  const { store } = options;
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "taskdl-test-"));
   const config = loadConfig({
@@ -60,9 +86,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
     JWT_SECRET: TEST_JWT_SECRET,
-    URL_SIGNING_KEY: TEST_URL_SIGNING_KEY,
+    ...(env.URL_SIGNING_KEYS === undefined ? { URL_SIGNING_KEY: TEST_URL_SIGNING_KEY } : {}),
     SEED_DEMO: "false",
     LOG_LEVEL: "debug",
+    ...store?.env,
     ...env,
   });
   const logLines: Record<string, unknown>[] = [];
@@ -82,11 +109,19 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   }
   const { url } = running;
   const writerToken = signDevToken(config.jwt, "pipeline", { scope: "tasks:write" });
-  const putObject = (key: string, content: string | Uint8Array) => {
-    const path = join(config.storage.localDir, key);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-  };
+  const storage = config.storage;
+  const putObject =
+    storage.driver === "local"
+      ? async (key: string, content: string | Uint8Array) => {
+          const path = join(storage.localDir, key);
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, content);
+        }
+      : (key: string, content: string | Uint8Array) => {
+          if (store === undefined)
+            throw new Error(`Cannot write objects into ${storage.driver} storage without a test store`);
+          return store.putObject(key, content);
+        };
   return {
     url,
     config,
@@ -96,7 +131,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     putObject,
     putTask: async (task, options = {}) => {
       if (options.createObjects !== false) {
-        for (const output of task.outputs) putObject(output.storageKey, `content of ${output.fileName}`);
+        for (const output of task.outputs) await putObject(output.storageKey, `content of ${output.fileName}`);
       }
       const { taskId, ...body } = task;
       return fetch(`${url}/analysis/task/${taskId}`, {
