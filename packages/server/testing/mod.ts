@@ -13,5 +13,14 @@
  *
  * @module
  */
-export { startTestServer, TEST_JWT_SECRET, TEST_URL_SIGNING_KEY, type TestServer } from "./start_test_server.ts";
+export { AZURITE_ACCOUNT, startAzureEmulator, type StartAzureEmulatorOptions } from "./start_azure_emulator.ts";
+export { S3_EMULATOR_CREDENTIALS, startS3Emulator, type StartS3EmulatorOptions } from "./start_s3_emulator.ts";
+export {
+  type StartTestServerOptions,
+  startTestServer,
+  TEST_JWT_SECRET,
+  TEST_URL_SIGNING_KEY,
+  type TestServer,
+  type TestStore,
+} from "./start_test_server.ts";
 export { createTestDatabase, type TestDatabase } from "./test_database.ts";

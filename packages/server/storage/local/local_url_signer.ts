@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { SigningKey } from "../../config/storage_config.ts";
@@ -42,6 +42,8 @@ export type LinkVerdict = { ok: true; link: VerifiedLink } | { ok: false; reason
 
 const SIGNATURE_VERSION = "v1";
 const SIGNATURE_BYTES = 32;
+// Key ids travel in links unescaped.
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
 const LINK_PARAMS = new Set(["exp", "fn", "ct", "kid", "sig"]);
 
 /**
@@ -64,8 +66,8 @@ export class LocalUrlSigner implements UrlSigner {
   /** The storage root (absolute). */
   readonly root: string;
   #filesUrl: string;
-  #signing: { kid: string; key: Buffer };
-  #keys: Map<string, Buffer>;
+  #signing: { kid: string; key: KeyObject };
+  #keys: Map<string, KeyObject>;
 
   /**
    * @param root The storage root folder.
@@ -75,22 +77,25 @@ export class LocalUrlSigner implements UrlSigner {
     const { baseUrl, keys } = options;
     const first = keys[0];
     if (first === undefined) throw new TypeError("Cannot create a local URL signer without a signing key");
+    for (const { kid } of keys) {
+      if (!KID.test(kid)) throw new TypeError(`Cannot use key id ${JSON.stringify(kid)}: 1–32 of A–Z a–z 0–9 _ -`);
+    }
     this.root = resolve(root);
     this.#filesUrl = `${baseUrl.replace(/\/+$/, "")}${LOCAL_FILES_PATH}`;
-    this.#keys = new Map(keys.map(({ kid, key }) => [kid, Buffer.from(key, "utf8")]));
-    this.#signing = { kid: first.kid, key: this.#keys.get(first.kid) as Buffer };
+    // Imported once as KeyObjects: HMAC with a raw Buffer key re-imports it on every call (about 6x slower).
+    this.#keys = new Map(keys.map(({ kid, key }) => [kid, createSecretKey(Buffer.from(key, "utf8"))]));
+    this.#signing = { kid: first.kid, key: this.#keys.get(first.kid) as KeyObject };
   }
 
   /** @inheritdoc */
   sign(key: string, options: SignOptions): string {
     const { fileName, contentType, expiresAt } = options;
     const exp = Math.floor(expiresAt.getTime() / 1000);
-    const params = new URLSearchParams({ exp: String(exp), fn: fileName });
-    if (contentType !== undefined) params.set("ct", contentType);
     const { kid, key: secret } = this.#signing;
-    params.set("kid", kid);
-    params.set("sig", signature(secret, [kid, key, fileName, contentType ?? null, exp]).toString("base64url"));
-    return `${this.#filesUrl}${encodeKey(key)}?${params}`;
+    const sig = signature(secret, [kid, key, fileName, contentType ?? null, exp]).toString("base64url");
+    // Built by hand (kid and sig are URL-safe already): URLSearchParams costs a third of the time here.
+    const ct = contentType === undefined ? "" : `&ct=${encodeURIComponent(contentType)}`;
+    return `${this.#filesUrl}${encodeKey(key)}?exp=${exp}&fn=${encodeURIComponent(fileName)}${ct}&kid=${kid}&sig=${sig}`;
   }
 
   /** @inheritdoc */
@@ -157,7 +162,7 @@ export class LocalUrlSigner implements UrlSigner {
   }
 }
 
-function signature(secret: Buffer, fields: [string, string, string, string | null, number]): Buffer {
+function signature(secret: KeyObject, fields: [string, string, string, string | null, number]): Buffer {
   // A JSON array keeps the fields apart whatever they contain.
   return createHmac("sha256", secret)
     .update(JSON.stringify([SIGNATURE_VERSION, ...fields]))
