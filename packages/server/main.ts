@@ -60,7 +60,7 @@ function banner(config: Config, running: RunningServer): string {
     `  API:      GET ${running.url}${DOWNLOAD_URL_PATH}?taskId=…`,
     `  OpenAPI:  ${running.url}/openapi.json`,
     `  Database: ${running.embeddedDatabase ? `embedded PostgreSQL in ${config.dataDir}/pg` : "DATABASE_URL"}`,
-    `  Storage:  ${running.signer.driver}${config.storage.driver === "local" ? ` (${config.storage.localDir})` : ""}`,
+    `  Storage:  ${storageLine(config.storage)}`,
   ];
   if (config.seedDemo && config.jwt.secret !== undefined && running.signer.driver === "local") {
     const token = signDevToken(config.jwt, DEMO_USER, { ttl: 24 * 3600 });
@@ -75,4 +75,15 @@ function banner(config: Config, running: RunningServer): string {
     );
   }
   return `${lines.join("\n")}\n\n`;
+}
+
+function storageLine(storage: Config["storage"]): string {
+  switch (storage.driver) {
+    case "local":
+      return `local (${storage.localDir})`;
+    case "s3":
+      return `s3 (bucket ${storage.bucket} at ${storage.endpoint ?? `AWS ${storage.region}`})`;
+    case "azure":
+      return `azure (container ${storage.container})`;
+  }
 }

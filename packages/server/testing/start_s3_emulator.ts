@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { TestStore } from "./start_test_server.ts";
 
@@ -32,6 +33,7 @@ export interface StartS3EmulatorOptions {
  */
 export async function startS3Emulator(options: StartS3EmulatorOptions = {}): Promise<TestStore> {
   const { bucket = "taskdl-test" } = options;
+  assertPatched();
   const { default: S3rver } = await import("@20minutes/s3rver");
   const directory = mkdtempSync(join(tmpdir(), "taskdl-s3-"));
   const emulator = new S3rver({
@@ -68,4 +70,16 @@ export async function startS3Emulator(options: StartS3EmulatorOptions = {}): Pro
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+// Without patches/@20minutes+s3rver+5.0.0.patch the emulator refuses valid URLs whose
+// query holds ' or * (every filename*=UTF-8''…): say so, instead of failing tests obscurely.
+function assertPatched(): void {
+  const main = createRequire(import.meta.url).resolve("@20minutes/s3rver");
+  const source = readFileSync(join(dirname(main), "middleware", "authentication.js"), "utf8");
+  if (!source.includes("map(encodeURIComponentRFC3986).join")) {
+    throw new Error(
+      "s3rver is missing its SigV4 fix: run `npx patch-package` at the repository root (npm ci does it); see patches/README.md",
+    );
+  }
 }
