@@ -1,9 +1,11 @@
+import { createPublicKey } from "node:crypto";
 import type { Middleware } from "koa";
 import koaJwt from "koa-jwt";
 import jwt from "jsonwebtoken";
 import { JwksClient } from "jwks-rsa";
 import type { JwtConfig } from "../config/load_config.ts";
 import { ApiError } from "../errors/api_error.ts";
+import { UnavailableError } from "../errors/unavailable_error.ts";
 import type { AuthOutcome, AuthUser } from "./auth_user.ts";
 import { parseAuthorization } from "./parse_authorization.ts";
 
@@ -74,10 +76,24 @@ function secretProvider(config: JwtConfig): string | ((header: jwt.JwtHeader) =>
   const algorithms = new Set<string>(config.algorithms);
   return async (header) => {
     if (!algorithms.has(header.alg)) throw new jwt.JsonWebTokenError("invalid algorithm");
-    const key = await client.getSigningKey(header.kid);
-    return key.getPublicKey();
+    const pem = (await client.getSigningKey(header.kid)).getPublicKey();
+    // An ES256 token under an RSA key's kid (or the reverse) is a bad token, not a fault of ours.
+    const key = createPublicKey(pem);
+    const type = key.asymmetricKeyType === "rsa-pss" ? "rsa" : key.asymmetricKeyType;
+    const curve = CURVES[header.alg];
+    if (
+      KEY_TYPES[header.alg.slice(0, 2)] !== type ||
+      (curve !== undefined && key.asymmetricKeyDetails?.namedCurve !== curve)
+    ) {
+      throw new jwt.JsonWebTokenError("invalid algorithm");
+    }
+    return pem;
   };
 }
+
+// The key type each algorithm family needs.
+const KEY_TYPES: Record<string, string> = { RS: "rsa", PS: "rsa", ES: "ec" };
+const CURVES: Record<string, string> = { ES256: "prime256v1", ES384: "secp384r1", ES512: "secp521r1" };
 
 class ClaimError extends Error {}
 
@@ -102,8 +118,17 @@ function toAuthError(error: unknown): Error {
     return ApiError.unauthorized("invalid token", presented);
   }
   const name = error instanceof Error ? error.name : "";
-  // jwks-rsa: the token names a key the JWKS does not have.
-  if (name === "SigningKeyNotFoundError" || (error instanceof Error && error.message === "Invalid token")) {
+  // jwks-rsa: the JWKS endpoint could not be reached or answered nonsense — our fault, a 503.
+  if ((error as { isEndpointUnavailable?: unknown } | undefined)?.isEndpointUnavailable === true) {
+    return new UnavailableError("Cannot reach the JWKS endpoint", { cause: error });
+  }
+  // jwks-rsa: the token names a key the JWKS does not have, even after one refresh (or refreshes
+  // are used up for this minute: a stream of made-up kids must not become a stream of fetches).
+  if (
+    name === "SigningKeyNotFoundError" ||
+    name === "JwksRateLimitError" ||
+    (error instanceof Error && error.message === "Invalid token")
+  ) {
     return ApiError.unauthorized("invalid token", presented);
   }
   // Anything else (the JWKS endpoint is down) is our fault, not the token's.

@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { RESULT_CODES, RESULT_MESSAGES } from "@taskdl/contract";
 import { z } from "zod";
-import { StorageUnavailableError } from "../storage/url_signer.ts";
 import { ApiError } from "./api_error.ts";
 import { formatIssues } from "./format_issues.ts";
+import { UnavailableError } from "./unavailable_error.ts";
 
 /** How an error is answered: the envelope's code and message, and headers. */
 export interface ErrorAnswer {
@@ -103,7 +103,7 @@ function answer(code: number, message: string): ErrorAnswer {
 
 function isUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current instanceof StorageUnavailableError) return true;
+    if (current instanceof UnavailableError) return true;
     if (current.name === "ConnectionException") return true;
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;

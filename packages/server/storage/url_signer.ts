@@ -1,3 +1,5 @@
+import { UnavailableError } from "../errors/unavailable_error.ts";
+
 /** What storage knows about one object. */
 export interface ObjectStat {
   /** Size in bytes. */
@@ -78,7 +80,7 @@ export class ObjectNotFoundError extends Error {
  * throw new StorageUnavailableError("local", { cause: error });
  * ```
  */
-export class StorageUnavailableError extends Error {
+export class StorageUnavailableError extends UnavailableError {
   /**
    * @param driver The adapter that failed.
    * @param options The underlying error.

@@ -24,7 +24,7 @@ export interface TestServer {
   /** Writes an object into the server's storage (local folder or the test store). */
   putObject(key: string, content: string | Uint8Array): Promise<void>;
   /** Records a task through the REST ingest path (writing missing objects first); returns the response. */
-  putTask(task: PutTaskRequest, options?: { createObjects?: boolean }): Promise<Response>;
+  putTask(task: PutTaskRequest, options?: { createObjects?: boolean; token?: string }): Promise<Response>;
   /** `GET` with a bearer token. */
   get(path: string, token?: string): Promise<Response>;
   /** Stops the service, drops the database, removes the folders. */
@@ -85,7 +85,7 @@ export async function startTestServer(
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
-    JWT_SECRET: TEST_JWT_SECRET,
+    ...(env.JWT_JWKS_URL === undefined ? { JWT_SECRET: TEST_JWT_SECRET } : {}),
     ...(env.URL_SIGNING_KEYS === undefined ? { URL_SIGNING_KEY: TEST_URL_SIGNING_KEY } : {}),
     SEED_DEMO: "false",
     LOG_LEVEL: "debug",
@@ -108,7 +108,8 @@ export async function startTestServer(
     throw error;
   }
   const { url } = running;
-  const writerToken = signDevToken(config.jwt, "pipeline", { scope: "tasks:write" });
+  // In JWKS mode the test signs its own tokens; putTask then needs a token passed in.
+  const writerToken = config.jwt.secret === undefined ? undefined : signDevToken(config.jwt, "pipeline", { scope: "tasks:write" });
   const storage = config.storage;
   const putObject =
     storage.driver === "local"
@@ -136,7 +137,7 @@ export async function startTestServer(
       const { taskId, ...body } = task;
       return fetch(`${url}/analysis/task/${taskId}`, {
         method: "PUT",
-        headers: { Authorization: `Bearer ${writerToken}`, "Content-Type": "application/json" },
+        headers: { Authorization: `Bearer ${options.token ?? writerToken}`, "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
     },
