@@ -109,7 +109,8 @@ export async function startTestServer(
   }
   const { url } = running;
   // In JWKS mode the test signs its own tokens; putTask then needs a token passed in.
-  const writerToken = config.jwt.secret === undefined ? undefined : signDevToken(config.jwt, "pipeline", { scope: "tasks:write" });
+  const writerToken =
+    config.jwt.secret === undefined ? undefined : signDevToken(config.jwt, "pipeline", { scope: "tasks:write" });
   const storage = config.storage;
   const putObject =
     storage.driver === "local"
