@@ -20,10 +20,19 @@ export const MIN_EXPIRES_IN = 60;
 export const DownloadUrlRequest = z
   .strictObject({
     taskId: TaskId,
-    expiresIn: z.coerce
-      .number<number>({ error: expect("a whole number of seconds", { once: true }) })
-      .int("must be a whole number of seconds")
-      .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`)
+    expiresIn: z
+      // Query strings hold digits only: "1e3", "0x100" and " 60" are not whole numbers of seconds.
+      .preprocess(
+        // Typed as the number clients send; at run time the REST path hands over the query string.
+        (value: number) => {
+          const raw: unknown = value;
+          return typeof raw === "string" && raw !== "" && !/^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number.NaN : raw;
+        },
+        z.coerce
+          .number<number>({ error: expect("a whole number of seconds", { once: true }) })
+          .int("must be a whole number of seconds")
+          .min(MIN_EXPIRES_IN, `must be at least ${MIN_EXPIRES_IN} seconds`),
+      )
       .meta({
         description:
           "Lifetime of the download URLs in seconds, from 60 up to the service's maximum " +

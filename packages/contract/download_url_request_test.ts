@@ -9,7 +9,7 @@ test("DownloadUrlRequest takes expiresIn as a number or a query string", () => {
 });
 
 test("DownloadUrlRequest refuses short, fractional and non-numeric lifetimes", () => {
-  for (const expiresIn of [59, 0, -60, 60.5, "abc", "", "NaN"]) {
+  for (const expiresIn of [59, 0, -60, 60.5, "abc", "", "NaN", "1e3", "0x100", " 60", "60 ", "+60"]) {
     assert.equal(DownloadUrlRequest.safeParse({ taskId: "1", expiresIn }).success, false, String(expiresIn));
   }
 });

@@ -8,6 +8,7 @@ import { persistedSecret } from "./config/persisted_secret.ts";
 import { initOrm } from "./db/init_orm.ts";
 import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
 import { seedDemo } from "./demo/seed_demo.ts";
+import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
 import { createUrlSigner } from "./storage/create_url_signer.ts";
 import type { UrlSigner } from "./storage/url_signer.ts";
@@ -83,6 +84,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
     };
     const server = createServer((req, res) => handler(req, res));
+    answerClientErrors(server);
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -7,7 +7,7 @@ import type { JwtConfig } from "../config/load_config.ts";
 import { ApiError } from "../errors/api_error.ts";
 import { UnavailableError } from "../errors/unavailable_error.ts";
 import type { AuthOutcome, AuthUser } from "./auth_user.ts";
-import { parseAuthorization } from "./parse_authorization.ts";
+import { malformedAuthorization, parseAuthorization } from "./parse_authorization.ts";
 
 /** The claims the service relies on, beyond what jsonwebtoken checks. */
 interface Claims {
@@ -51,7 +51,10 @@ export function createAuthMiddleware(config: JwtConfig): Middleware {
   } as koaJwt.Options);
 
   return async function authenticate(ctx, next) {
-    const parsed = parseAuthorization(ctx.get("Authorization") || undefined);
+    // Node keeps the first of repeated Authorization headers; an ambiguous request is refused instead.
+    const repeated =
+      ctx.req.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === "authorization").length > 1;
+    const parsed = repeated ? malformedAuthorization() : parseAuthorization(ctx.get("Authorization") || undefined);
     let outcome: AuthOutcome;
     if ("error" in parsed) {
       outcome = { error: parsed.error };

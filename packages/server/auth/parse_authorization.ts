@@ -22,15 +22,22 @@ const MAX_HEADER_LENGTH = 8192;
  */
 export function parseAuthorization(header: string | undefined): ParsedAuthorization {
   if (header === undefined || header.trim() === "") return { error: ApiError.unauthorized("missing token") };
-  if (header.length > MAX_HEADER_LENGTH) return { error: malformed() };
+  if (header.length > MAX_HEADER_LENGTH) return malformedAuthorization();
   const parts = header.trim().split(/\s+/);
   if (parts.length === 1 && COMPACT_JWT.test(parts[0] ?? "")) return { token: parts[0] as string };
   if (parts.length === 2 && /^bearer$/i.test(parts[0] ?? "") && COMPACT_JWT.test(parts[1] ?? "")) {
     return { token: parts[1] as string };
   }
-  return { error: malformed() };
+  return malformedAuthorization();
 }
 
-function malformed(): ApiError {
-  return ApiError.unauthorized('malformed Authorization header: expected "Bearer <token>"', { tokenPresented: true });
+/**
+ * The answer to an Authorization header that is not one `Bearer <jwt>` (or a bare JWT).
+ *
+ * @returns The 401 refusal.
+ */
+export function malformedAuthorization(): { error: ApiError } {
+  return {
+    error: ApiError.unauthorized('malformed Authorization header: expected "Bearer <token>"', { tokenPresented: true }),
+  };
 }
