@@ -25,6 +25,8 @@ export const RESULT_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   /** The request body is not JSON. */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** The user sent more requests than the rate limit allows; see `Retry-After`. */
+  TOO_MANY_REQUESTS: 429,
   /** The service failed; nothing about the cause is disclosed. */
   INTERNAL_ERROR: 500,
   /** A dependency (database, storage) cannot be reached right now. */
@@ -53,6 +55,7 @@ export const RESULT_MESSAGES: Readonly<Record<ResultCode, string>> = {
   405: "Method not allowed",
   413: "Payload too large",
   415: "Unsupported media type",
+  429: "Too many requests",
   500: "Server internal error",
   503: "Service unavailable",
 };

@@ -10,6 +10,7 @@ import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
 import { seedDemo } from "./demo/seed_demo.ts";
 import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
+import { createRateLimiter } from "./limits/create_rate_limiter.ts";
 import { createUrlSigner } from "./storage/create_url_signer.ts";
 import type { UrlSigner } from "./storage/url_signer.ts";
 
@@ -105,9 +106,11 @@ export async function startServer(config: Config, options: StartServerOptions): 
         logger.info({ storage: signer.driver }, "demo task not recorded: demo files live in local storage only");
       else logger.info({ taskId: demo.taskId, owner: demo.ownerId }, "demo task recorded");
     }
+    const rateLimiter = createRateLimiter(config.rateLimit, logger);
+    if (rateLimiter !== undefined) cleanups.push(() => rateLimiter.close());
     const app = createApp(
-      { orm, signer, ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl } },
-      { jwt: config.jwt, logger },
+      { orm, signer, ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl }, rateLimiter },
+      { jwt: config.jwt, logger, corsOrigins: config.corsOrigins },
     );
     handler = app.callback();
     logger.info({ url, publicBaseUrl, storage: signer.driver }, "listening");

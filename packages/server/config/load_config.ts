@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "./config_error.ts";
 import { absolute } from "./_absolute.ts";
 import { secret } from "./_secret.ts";
+import type { RateLimitConfig } from "../limits/create_rate_limiter.ts";
 import { S3_MAX_EXPIRES_IN, type StorageConfig, storageConfig } from "./storage_config.ts";
 
 /** JWT algorithms the service can pin. `none` is never among them. */
@@ -75,6 +76,10 @@ export interface Config {
   seedDemo: boolean;
   /** Minimum level of log lines. */
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Per-user rate limit; rate 0 turns it off. */
+  rateLimit: RateLimitConfig;
+  /** Browser origins allowed to call the API (CORS): a list, `"*"`, or none. */
+  corsOrigins: readonly string[] | "*";
   /** Things worth a log line at start-up (generated secrets, weak settings). */
   notices: string[];
 }
@@ -99,6 +104,16 @@ const httpUrl = (name: string) =>
         return false;
       }
     }, `${name} must be an http(s) URL without query or fragment`);
+
+// scheme://host[:port] and nothing else, as browsers send it in Origin.
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const BOOLEAN_WORDS: Record<string, boolean> = {
   "1": true,
@@ -187,6 +202,21 @@ export const EnvSchema = z.object({
   DOWNLOAD_URL_TTL: integer("DOWNLOAD_URL_TTL", 1, 31_536_000).default(3600),
   DOWNLOAD_URL_MAX_TTL: integer("DOWNLOAD_URL_MAX_TTL", 60, 31_536_000).default(604_800),
   SEED_DEMO: boolean("SEED_DEMO").optional(),
+  RATE_LIMIT_PER_USER: integer("RATE_LIMIT_PER_USER", 0, 1_000_000).default(20),
+  RATE_LIMIT_BURST: integer("RATE_LIMIT_BURST", 1, 10_000_000).optional(),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, "REDIS_URL must be a redis:// or rediss:// URL")
+    .optional(),
+  CORS_ORIGINS: z
+    .string()
+    .trim()
+    .refine(
+      (value) => value === "*" || value.split(",").every((origin) => isOrigin(origin.trim())),
+      "CORS_ORIGINS must be * or origins like https://app.example.com separated by commas",
+    )
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -221,7 +251,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     const name = String(issue?.path[0] ?? "environment");
     const raw = env[name];
     const shown =
-      raw === undefined || /SECRET|KEY|TOKEN|DATABASE_URL|CONNECTION_STRING/.test(name)
+      raw === undefined || /SECRET|KEY|TOKEN|DATABASE_URL|REDIS_URL|CONNECTION_STRING/.test(name)
         ? ""
         : ` (got ${JSON.stringify(raw)})`;
     throw new ConfigError(`${issue?.message ?? `${name} is invalid`}${shown}`);
@@ -285,6 +315,17 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     downloadUrlMaxTtl: vars.DOWNLOAD_URL_MAX_TTL,
     seedDemo: vars.SEED_DEMO ?? !production,
     logLevel: vars.LOG_LEVEL,
+    rateLimit: {
+      rate: vars.RATE_LIMIT_PER_USER,
+      burst: vars.RATE_LIMIT_BURST ?? Math.max(1, 2 * vars.RATE_LIMIT_PER_USER),
+      redisUrl: vars.REDIS_URL,
+    },
+    corsOrigins:
+      vars.CORS_ORIGINS === undefined
+        ? []
+        : vars.CORS_ORIGINS === "*"
+          ? "*"
+          : vars.CORS_ORIGINS.split(",").map((origin) => origin.trim()),
     notices,
   };
 }

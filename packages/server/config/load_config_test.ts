@@ -237,3 +237,44 @@ test("STORAGE_DRIVER=azure needs a connection string with an account key and a c
     { driver: "azure", connectionString, container: "outputs" },
   );
 });
+
+test("rate limit: 20 per second per user with a burst of twice that by default, 0 turns it off, Redis optional", () => {
+  const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY };
+  assert.deepEqual(loadConfig(base).rateLimit, { rate: 20, burst: 40, redisUrl: undefined });
+  assert.deepEqual(
+    loadConfig({ ...base, RATE_LIMIT_PER_USER: "5", RATE_LIMIT_BURST: "7", REDIS_URL: "redis://:pw@cache:6379/2" })
+      .rateLimit,
+    {
+      rate: 5,
+      burst: 7,
+      redisUrl: "redis://:pw@cache:6379/2",
+    },
+  );
+  assert.equal(loadConfig({ ...base, RATE_LIMIT_PER_USER: "0" }).rateLimit.rate, 0);
+  assert.throws(() => loadConfig({ ...base, RATE_LIMIT_PER_USER: "-1" }), /RATE_LIMIT_PER_USER must be an integer/);
+  assert.throws(() => loadConfig({ ...base, RATE_LIMIT_BURST: "0" }), /RATE_LIMIT_BURST must be at least 1/);
+  assert.throws(
+    () => loadConfig({ ...base, REDIS_URL: "http://:secretpw@cache:6379" }),
+    (error: Error) =>
+      /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/.test(error.message) && !error.message.includes("secretpw"),
+  );
+});
+
+test("CORS_ORIGINS: a list of exact origins or *, nothing by default", () => {
+  const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY };
+  assert.deepEqual(loadConfig(base).corsOrigins, []);
+  assert.equal(loadConfig({ ...base, CORS_ORIGINS: "*" }).corsOrigins, "*");
+  assert.deepEqual(
+    loadConfig({ ...base, CORS_ORIGINS: "https://app.example.com, http://localhost:5173" }).corsOrigins,
+    ["https://app.example.com", "http://localhost:5173"],
+  );
+  for (const bad of [
+    "https://app.example.com/",
+    "app.example.com",
+    "https://a.example.com/path",
+    "*, https://a.example.com",
+    "ftp://x.example",
+  ]) {
+    assert.throws(() => loadConfig({ ...base, CORS_ORIGINS: bad }), /CORS_ORIGINS must be \* or origins/, bad);
+  }
+});

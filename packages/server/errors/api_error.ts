@@ -81,6 +81,17 @@ export class ApiError extends Error {
     });
   }
 
+  /**
+   * 429 `Too many requests` with `Retry-After`.
+   *
+   * @param retryAfterSeconds When the user's next request will be accepted.
+   */
+  static tooManyRequests(retryAfterSeconds: number): ApiError {
+    return new ApiError(RESULT_CODES.TOO_MANY_REQUESTS, `${RESULT_MESSAGES[429]}: retry after ${retryAfterSeconds} s`, {
+      headers: { "Retry-After": String(retryAfterSeconds) },
+    });
+  }
+
   /** 404 `Task not found`: the same answer for a missing task and another user's task. */
   static taskNotFound(): ApiError {
     return new ApiError(RESULT_CODES.NOT_FOUND, RESULT_MESSAGES[404]);

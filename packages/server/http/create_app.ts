@@ -8,6 +8,7 @@ import { ApiError } from "../errors/api_error.ts";
 import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
 import { appRouter } from "../trpc/app_router.ts";
 import { type AppServices, createContext } from "../trpc/context.ts";
+import { allowCors } from "./allow_cors.ts";
 import { handleErrors } from "./handle_errors.ts";
 import { logRequests } from "./log_requests.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
@@ -22,6 +23,8 @@ export interface CreateAppOptions {
   jwt: JwtConfig;
   /** Where access lines and faults go. */
   logger: Logger;
+  /** Browser origins allowed by CORS (`CORS_ORIGINS`). */
+  corsOrigins?: readonly string[] | "*";
 }
 
 /** The public path of the Get Download URL API (note the capital D). */
@@ -45,7 +48,7 @@ export const DOWNLOAD_URL_PATH = "/analysis/task/get/Download/url";
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger } = options;
+  const { jwt, logger, corsOrigins = [] } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -81,6 +84,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
 
   app.use(logRequests(logger));
   app.use(handleErrors(logger));
+  app.use(allowCors(corsOrigins));
   app.use(router.routes());
   return app;
 }

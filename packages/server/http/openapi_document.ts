@@ -33,7 +33,15 @@ const ERROR_EXAMPLES: Record<number, { description: string; examples: Record<str
   },
   413: { description: "The body is too large", examples: { tooLarge: RESULT_MESSAGES[413] } },
   415: { description: "The body is not JSON", examples: { notJson: `${RESULT_MESSAGES[415]}: send application/json` } },
+  429: {
+    description: "Too many requests from this user (per-user token bucket); see Retry-After",
+    examples: { limited: `${RESULT_MESSAGES[429]}: retry after 1 s` },
+  },
   500: { description: "Server internal error", examples: { fault: RESULT_MESSAGES[500] } },
+  503: {
+    description: "A dependency (database, storage, JWKS) cannot be reached right now; see Retry-After",
+    examples: { unavailable: RESULT_MESSAGES[503] },
+  },
 };
 
 const HEADER_DOCS: Record<number, Record<string, { description: string; schema: { type: "string" } }>> = {
@@ -44,6 +52,8 @@ const HEADER_DOCS: Record<number, Record<string, { description: string; schema: 
     },
   },
   405: { Allow: { description: "The methods the path supports", schema: { type: "string" } } },
+  429: { "Retry-After": { description: "Seconds until the next request is accepted", schema: { type: "string" } } },
+  503: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "string" } } },
 };
 
 /**

@@ -67,7 +67,7 @@ export const analysisTaskRouter = router({
           "owned by the token's user. The URLs expire; all URLs of one answer share one expiry.",
         tags: ["analysis task"],
         requestHeaders: AuthorizationHeader,
-        errorResponses: [400, 401, 404, 405, 500],
+        errorResponses: [400, 401, 404, 405, 429, 500, 503],
       },
     })
     .input(DownloadUrlRequest)
@@ -96,7 +96,7 @@ export const analysisTaskRouter = router({
           "Each output's object must exist in storage; its size is read from there. Needs the tasks:write scope.",
         tags: ["ingest"],
         requestHeaders: AuthorizationHeader,
-        errorResponses: [400, 401, 403, 405, 413, 415, 500],
+        errorResponses: [400, 401, 403, 405, 413, 415, 429, 500, 503],
       },
     })
     .input(PutTaskRequest)

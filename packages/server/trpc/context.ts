@@ -1,6 +1,7 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import { TaskRepository } from "../db/task_repository.ts";
+import type { RateLimiter } from "../limits/rate_limiter.ts";
 import type { UrlSigner } from "../storage/url_signer.ts";
 
 /** Link lifetime limits, in seconds. */
@@ -19,6 +20,8 @@ export interface AppServices {
   signer: UrlSigner;
   /** Link lifetime limits. */
   ttl: TtlLimits;
+  /** The per-user rate limiter; none means no limit. */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 /** The tRPC context of one request. */
@@ -31,6 +34,8 @@ export interface Context {
   signer: UrlSigner;
   /** Link lifetime limits. */
   ttl: TtlLimits;
+  /** The per-user rate limiter; none means no limit. */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 /**
@@ -48,5 +53,11 @@ export interface Context {
  * ```
  */
 export function createContext(services: AppServices, auth: AuthOutcome): Context {
-  return { auth, tasks: new TaskRepository(services.orm.em.fork()), signer: services.signer, ttl: services.ttl };
+  return {
+    auth,
+    tasks: new TaskRepository(services.orm.em.fork()),
+    signer: services.signer,
+    ttl: services.ttl,
+    rateLimiter: services.rateLimiter,
+  };
 }

@@ -27,6 +27,7 @@ const TRPC_CODES: Record<number, TRPC_ERROR_CODE_KEY> = {
   405: "METHOD_NOT_SUPPORTED",
   413: "PAYLOAD_TOO_LARGE",
   415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "TOO_MANY_REQUESTS",
   503: "SERVICE_UNAVAILABLE",
 };
 
@@ -42,11 +43,17 @@ const procedure = t.procedure.use(async ({ next }) => {
 
 /**
  * A procedure for an authenticated user: answers 401 (with the reason) when
- * the request's token was missing or refused, before any input is read.
+ * the request's token was missing or refused, then 429 when the user has no
+ * token left in their rate-limit bucket — both before any input is read.
  */
-export const authedProcedure = procedure.use(({ ctx, next }) => {
+export const authedProcedure = procedure.use(async ({ ctx, next }) => {
   if (ctx.auth.error !== undefined) throw ctx.auth.error;
-  return next({ ctx: { ...ctx, user: ctx.auth.user } });
+  const user = ctx.auth.user;
+  if (ctx.rateLimiter !== undefined) {
+    const verdict = await ctx.rateLimiter.take(user.id);
+    if (!verdict.allowed) throw ApiError.tooManyRequests(verdict.retryAfterSeconds);
+  }
+  return next({ ctx: { ...ctx, user } });
 });
 
 /** The scope a token needs to record tasks. */

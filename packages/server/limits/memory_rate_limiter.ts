@@ -1,0 +1,61 @@
+import type { RateLimit, RateLimiter, RateVerdict } from "./rate_limiter.ts";
+import { type BucketState, takeToken } from "./token_bucket.ts";
+
+/** Options of {@linkcode MemoryRateLimiter}. */
+export interface MemoryRateLimiterOptions {
+  /** The most users tracked at once; the least recently seen are forgotten first (a forgotten user starts full). */
+  maxUsers?: number;
+  /** The clock, in milliseconds (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * Token buckets in this process's memory: the default, right for one
+ * replica. Bounded: at most `maxUsers` buckets (100,000 by default, a few MB).
+ *
+ * @example
+ * ```ts
+ * const limiter = new MemoryRateLimiter({ rate: 20, burst: 40 });
+ * await limiter.take("alice"); // { allowed: true }
+ * ```
+ */
+export class MemoryRateLimiter implements RateLimiter {
+  #limit: RateLimit;
+  #buckets = new Map<string, BucketState>();
+  #maxUsers: number;
+  #now: () => number;
+
+  /**
+   * @param limit Rate and burst.
+   * @param options Size bound and clock.
+   */
+  constructor(limit: RateLimit, options: MemoryRateLimiterOptions = {}) {
+    this.#limit = limit;
+    this.#maxUsers = options.maxUsers ?? 100_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** @inheritdoc */
+  async take(userId: string): Promise<RateVerdict> {
+    const previous = this.#buckets.get(userId);
+    const { state, allowed, waitMs } = takeToken(previous, this.#now(), this.#limit);
+    // Re-inserting keeps the Map in least-recently-seen order, so eviction takes the oldest.
+    this.#buckets.delete(userId);
+    this.#buckets.set(userId, state);
+    if (this.#buckets.size > this.#maxUsers) {
+      const oldest = this.#buckets.keys().next().value;
+      if (oldest !== undefined) this.#buckets.delete(oldest);
+    }
+    return allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+
+  /** How many users are tracked now. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** @inheritdoc */
+  async close(): Promise<void> {
+    this.#buckets.clear();
+  }
+}
