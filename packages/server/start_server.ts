@@ -5,6 +5,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import type { Config } from "./config/load_config.ts";
 import { persistedSecret } from "./config/persisted_secret.ts";
+import { DatabaseReadiness } from "./db/database_readiness.ts";
 import { initOrm } from "./db/init_orm.ts";
 import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
 import { seedDemo } from "./demo/seed_demo.ts";
@@ -28,7 +29,11 @@ export interface RunningServer {
   signer: UrlSigner;
   /** Whether the database is the embedded one. */
   embeddedDatabase: boolean;
-  /** Stops accepting, closes the pool, stops the embedded database. */
+  /**
+   * Shuts down gracefully: `/readyz` turns 503, new connections are refused,
+   * requests in flight finish (up to `SHUTDOWN_TIMEOUT_MS`), then the pool
+   * and the embedded database close.
+   */
   close(): Promise<void>;
 }
 
@@ -37,6 +42,8 @@ export interface StartServerOptions {
   /** Where logs go. */
   logger: Logger;
 }
+
+const POOL_CLOSE_TIMEOUT_MS = 5000;
 
 const STARTING_BODY = JSON.stringify({ code: 503, message: "Service unavailable: starting", data: null });
 
@@ -78,13 +85,34 @@ export async function startServer(config: Config, options: StartServerOptions): 
       databaseUrl = embedded.url;
       logger.info({ port: embedded.port }, "embedded PostgreSQL ready");
     }
-    const orm = await initOrm(databaseUrl, { poolMax: config.databasePoolMax });
-    cleanups.push(() => orm.close());
+    const orm = await initOrm(databaseUrl, {
+      poolMax: config.databasePoolMax,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      migrate: false,
+    });
+    // pg's pool.end() waits for every checked-out connection; one lost in a fault must not hold shutdown forever.
+    cleanups.push(() =>
+      withDeadline(orm.close(true), POOL_CLOSE_TIMEOUT_MS, () =>
+        logger.warn({ timeoutMs: POOL_CLOSE_TIMEOUT_MS }, "the database pool did not close in time; going on"),
+      ),
+    );
+    // Made before the server, so that it closes after the requests in flight have finished.
+    const rateLimiter = createRateLimiter(config.rateLimit, logger);
+    if (rateLimiter !== undefined) cleanups.push(() => rateLimiter.close());
 
+    let stopping = false;
+    let inFlight = 0;
     let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
       res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
     };
-    const server = createServer((req, res) => handler(req, res));
+    const server = createServer((req, res) => {
+      inFlight++;
+      res.once("close", () => inFlight--);
+      // While draining, answers close their connection, so keep-alive clients move to another replica.
+      if (stopping) res.shouldKeepAlive = false;
+      handler(req, res);
+    });
     answerClientErrors(server);
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
@@ -94,26 +122,52 @@ export async function startServer(config: Config, options: StartServerOptions): 
         resolve();
       });
     });
-    cleanups.push(() => closeServer(server));
+    cleanups.push(async () => {
+      if (inFlight > 0)
+        logger.info({ inFlight, timeoutMs: config.shutdownTimeoutMs }, "waiting for requests in flight");
+      await closeServer(server, config.shutdownTimeoutMs);
+    });
     const { port } = server.address() as AddressInfo;
     const url = `http://${hostForUrl(config.host)}:${port}`;
     const publicBaseUrl = config.publicBaseUrl ?? url;
 
     const signer = await createUrlSigner(config.storage, { publicBaseUrl });
-    if (config.seedDemo) {
-      const demo = await seedDemo(orm, signer);
-      if (demo === undefined)
-        logger.info({ storage: signer.driver }, "demo task not recorded: demo files live in local storage only");
-      else logger.info({ taskId: demo.taskId, owner: demo.ownerId }, "demo task recorded");
-    }
-    const rateLimiter = createRateLimiter(config.rateLimit, logger);
-    if (rateLimiter !== undefined) cleanups.push(() => rateLimiter.close());
+    const readiness = new DatabaseReadiness(orm, {
+      logger,
+      onReady: async () => {
+        if (!config.seedDemo) return;
+        const demo = await seedDemo(orm, signer);
+        if (demo === undefined) {
+          logger.info({ storage: signer.driver }, "demo task not recorded: demo files live in local storage only");
+        } else logger.info({ taskId: demo.taskId, owner: demo.ownerId }, "demo task recorded");
+      },
+    });
+    cleanups.push(async () => readiness.stop());
+    await readiness.start();
+    const status = {
+      get databaseReady() {
+        return readiness.ready;
+      },
+      get stopping() {
+        return stopping;
+      },
+    };
     const app = createApp(
-      { orm, signer, ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl }, rateLimiter },
+      {
+        orm,
+        signer,
+        ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl },
+        rateLimiter,
+        status,
+      },
       { jwt: config.jwt, logger, corsOrigins: config.corsOrigins },
     );
     handler = app.callback();
     logger.info({ url, publicBaseUrl, storage: signer.driver }, "listening");
+    const close = async () => {
+      stopping = true;
+      await cleanup();
+    };
     return {
       server,
       url,
@@ -121,7 +175,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       orm,
       signer,
       embeddedDatabase: config.databaseUrl === undefined,
-      close: cleanup,
+      close,
     };
   } catch (error) {
     await cleanup();
@@ -134,9 +188,34 @@ function hostForUrl(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-function closeServer(server: Server): Promise<void> {
+// Stops accepting, lets requests in flight finish, and cuts what is left at the deadline.
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
     server.closeIdleConnections();
+  });
+}
+
+function withDeadline(promise: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      resolve();
+    }, ms);
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
 }

@@ -62,6 +62,12 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Largest number of pooled database connections. */
   databasePoolMax: number;
+  /** How long a request waits for a pooled connection (or a new one) before a 503, in ms. */
+  databaseConnectTimeoutMs: number;
+  /** How long one SQL statement may run before PostgreSQL cancels it, in ms. */
+  databaseStatementTimeoutMs: number;
+  /** How long a shutdown waits for requests in flight, in ms. */
+  shutdownTimeoutMs: number;
   /** Data folder (absolute): embedded PostgreSQL, generated secrets, local files. */
   dataDir: string;
   /** Token verification. */
@@ -148,6 +154,9 @@ export const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL")
     .optional(),
   DATABASE_POOL_MAX: integer("DATABASE_POOL_MAX", 1, 1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: integer("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(3000),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer("DATABASE_STATEMENT_TIMEOUT_MS", 100, 3_600_000).default(5000),
+  SHUTDOWN_TIMEOUT_MS: integer("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
   DATA_DIR: nonEmpty("DATA_DIR").default(".data"),
   JWT_SECRET: nonEmpty("JWT_SECRET").optional(),
   JWT_ALGORITHMS: z
@@ -301,6 +310,9 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     publicBaseUrl: vars.PUBLIC_BASE_URL?.replace(/\/+$/, ""),
     databaseUrl: vars.DATABASE_URL,
     databasePoolMax: vars.DATABASE_POOL_MAX,
+    databaseConnectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     dataDir,
     jwt: {
       secret: jwtSecret,

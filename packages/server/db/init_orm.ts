@@ -8,6 +8,10 @@ import { TaskOutput } from "./task_output_entity.ts";
 export interface InitOrmOptions {
   /** Largest number of pooled connections. Defaults to 10. */
   poolMax?: number;
+  /** How long to wait for a pooled or new connection, in ms: the pool's queue is bounded in time. Defaults to 3000. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL's `statement_timeout` for every connection, in ms. Defaults to 5000. */
+  statementTimeoutMs?: number;
   /** Whether to apply pending migrations. Defaults to `true`. */
   migrate?: boolean;
   /** Receives the ORM's own log lines (queries are not logged: they can carry ids). */
@@ -32,11 +36,18 @@ export const ENTITIES = [AnalysisTask, TaskOutput];
  * ```
  */
 export async function initOrm(databaseUrl: string, options: InitOrmOptions = {}): Promise<MikroORM> {
-  const { poolMax = 10, migrate = true, onLog } = options;
+  const { poolMax = 10, migrate = true, onLog, connectTimeoutMs = 3000, statementTimeoutMs = 5000 } = options;
   const orm = await MikroORM.init({
     entities: ENTITIES,
     clientUrl: databaseUrl,
     pool: { min: 0, max: poolMax },
+    // Passed to pg's Pool: a request waits at most connectTimeoutMs for a connection (then a 503),
+    // and a statement that hangs is cancelled by PostgreSQL itself.
+    driverOptions: {
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + 1000,
+    },
     extensions: [Migrator],
     migrations: {
       migrationsList: MIGRATIONS,
@@ -50,11 +61,26 @@ export async function initOrm(databaseUrl: string, options: InitOrmOptions = {})
   });
   if (migrate) {
     try {
-      await orm.migrator.up();
+      await migrateOrm(orm);
     } catch (error) {
       await orm.close(true);
       throw error;
     }
   }
   return orm;
+}
+
+/**
+ * Applies the committed migrations that have not run yet.
+ *
+ * @param orm The ORM.
+ * @throws When the database cannot be reached or a migration fails.
+ *
+ * @example
+ * ```ts
+ * await migrateOrm(orm);
+ * ```
+ */
+export async function migrateOrm(orm: MikroORM): Promise<void> {
+  await orm.migrator.up();
 }

@@ -23,6 +23,8 @@ export interface StartEmbeddedPostgresOptions {
   database?: string;
   /** Receives the server's own log lines. */
   onLog?: (line: string) => void;
+  /** A fixed port (to restart a stopped server where clients expect it); a free one by default. */
+  port?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function startEmbeddedPostgres(
   dir: string,
   options: StartEmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresHandle> {
-  const { password, database = "taskdl", onLog = () => {} } = options;
+  const { password, database = "taskdl", onLog = () => {}, port: fixedPort } = options;
   await mkdir(dirname(dir), { recursive: true });
   const initialised = existsSync(`${dir}/PG_VERSION`);
   if (!initialised && existsSync(dir)) {
@@ -69,7 +71,7 @@ export async function startEmbeddedPostgres(
   let lastError: unknown;
   // Two attempts: the free port we picked may be taken before PostgreSQL binds it.
   for (let attempt = 0; attempt < 2; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const server = new EmbeddedPostgres({
       databaseDir: dir,
       port,

@@ -3,7 +3,7 @@ import { RESULT_CODES, RESULT_MESSAGES } from "@taskdl/contract";
 import { z } from "zod";
 import { ApiError } from "./api_error.ts";
 import { formatIssues } from "./format_issues.ts";
-import { UnavailableError } from "./unavailable_error.ts";
+import { isUnavailable } from "./is_unavailable.ts";
 
 /** How an error is answered: the envelope's code and message, and headers. */
 export interface ErrorAnswer {
@@ -18,19 +18,6 @@ export interface ErrorAnswer {
 }
 
 // SQLSTATE classes and socket errors that mean "the database is not there right now".
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "57P01",
-  "57P02",
-  "57P03",
-  "53300",
-]);
 
 /**
  * Maps any error to its answer: the one place where domain, validation,
@@ -99,23 +86,6 @@ function fault(error: unknown): ErrorAnswer {
 
 function answer(code: number, message: string): ErrorAnswer {
   return { code, message, headers: {} };
-}
-
-function isUnavailable(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current instanceof UnavailableError) return true;
-    if (current.name === "ConnectionException") return true;
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
-    if (
-      /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections/i.test(
-        current.message,
-      )
-    ) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // Koa's own errors (`ctx.throw`, http-errors) carry a client status.

@@ -65,9 +65,16 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   });
   router.get("/readyz", async (ctx) => {
     ctx.set("Cache-Control", "no-store");
-    const ready = await services.orm.isConnected().catch(() => false);
-    ctx.status = ready ? 200 : 503;
-    ctx.body = ready ? { status: "ready" } : { status: "unavailable", reason: "database unreachable" };
+    const { stopping = false, databaseReady = true } = services.status ?? {};
+    const reason = stopping
+      ? "shutting down"
+      : !databaseReady
+        ? "database not ready"
+        : (await services.orm.isConnected().catch(() => false))
+          ? undefined
+          : "database unreachable";
+    ctx.status = reason === undefined ? 200 : 503;
+    ctx.body = reason === undefined ? { status: "ready" } : { status: "unavailable", reason };
   });
   router.get("/openapi.json", (ctx) => {
     ctx.type = "application/json";

@@ -22,12 +22,24 @@ export interface AppServices {
   ttl: TtlLimits;
   /** The per-user rate limiter; none means no limit. */
   rateLimiter?: RateLimiter | undefined;
+  /** Whether the service can serve requests now; unset means always. */
+  status?: ServiceStatus | undefined;
+}
+
+/** What the service knows about its own state (start-up and shutdown). */
+export interface ServiceStatus {
+  /** Migrations have run: the database is usable. */
+  readonly databaseReady: boolean;
+  /** A shutdown has begun: finishing requests in flight, taking no new work. */
+  readonly stopping: boolean;
 }
 
 /** The tRPC context of one request. */
 export interface Context {
   /** Who is asking, or why they could not be authenticated. */
   auth: AuthOutcome;
+  /** Whether the database is usable (migrated); requests get 503 until it is. */
+  databaseReady: boolean;
   /** The request's task store, on its own `EntityManager` fork. */
   tasks: TaskRepository;
   /** The configured storage signer. */
@@ -55,6 +67,7 @@ export interface Context {
 export function createContext(services: AppServices, auth: AuthOutcome): Context {
   return {
     auth,
+    databaseReady: services.status?.databaseReady ?? true,
     tasks: new TaskRepository(services.orm.em.fork()),
     signer: services.signer,
     ttl: services.ttl,

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ApiError } from "../errors/api_error.ts";
+import { UnavailableError } from "../errors/unavailable_error.ts";
 import { toErrorAnswer } from "../errors/to_error_answer.ts";
 import type { Context } from "./context.ts";
 
@@ -33,12 +34,18 @@ const TRPC_CODES: Record<number, TRPC_ERROR_CODE_KEY> = {
 
 // tRPC wraps a thrown ApiError (or a database fault) as INTERNAL_SERVER_ERROR;
 // give it the code its answer calls for, so both faces send HTTP status = envelope code.
-const procedure = t.procedure.use(async ({ next }) => {
+const mapped = t.procedure.use(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const code = TRPC_CODES[toErrorAnswer(result.error).code] ?? "INTERNAL_SERVER_ERROR";
   if (code === result.error.code) return result;
   throw new TRPCError({ code, message: result.error.message, cause: result.error.cause ?? result.error });
+});
+
+// Until migrations have run (PostgreSQL was down at start-up), every procedure answers 503 at once.
+const procedure = mapped.use(({ ctx, next }) => {
+  if (!ctx.databaseReady) throw new UnavailableError("the database is not ready (unreachable at start-up)");
+  return next();
 });
 
 /**
