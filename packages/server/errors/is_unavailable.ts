@@ -37,7 +37,7 @@ export function isUnavailable(error: unknown): boolean {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
     if (
-      /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Query read timeout/i.test(
+      /Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|Query read timeout|is not queryable/i.test(
         current.message,
       )
     ) {

@@ -471,6 +471,8 @@ for (const [group, rows] of Object.entries(ROWS)) {
         else if (row.message !== undefined) assert.match(body.message, row.message);
         if (row.status === 401) assert.match(answer.headers.get("www-authenticate") ?? "", /^Bearer realm="taskdl"/);
         assert.doesNotMatch(answer.body, /root:|stack|at .*\.ts:\d+/, "nothing leaks");
+        assert.equal(answer.headers.get("x-content-type-options"), "nosniff");
+        assert.equal(answer.headers.get("x-powered-by"), undefined);
       });
     }
   });

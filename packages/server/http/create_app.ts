@@ -9,7 +9,7 @@ import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
 import { appRouter } from "../trpc/app_router.ts";
 import { type AppServices, createContext } from "../trpc/context.ts";
 import { allowCors } from "./allow_cors.ts";
-import { handleErrors } from "./handle_errors.ts";
+import { handleErrors, logFault } from "./handle_errors.ts";
 import { logRequests } from "./log_requests.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
@@ -53,8 +53,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
   const contextOf = (ctx: KoaContext) => createContext(services, ctx.state.auth as AuthOutcome);
-  const onFault = (fault: unknown, ctx: KoaContext) =>
-    logger.error({ err: fault, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
+  const onFault = (fault: unknown, ctx: KoaContext) => logFault(logger, fault, ctx);
   const rest = createRestHandler(appRouter, { createContext: contextOf, onFault });
   const trpc = createTrpcHandler(appRouter, { createContext: contextOf, onFault });
   const openApiDocument = JSON.stringify(buildOpenApiDocument());

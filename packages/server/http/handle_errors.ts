@@ -1,5 +1,6 @@
-import type { Middleware } from "koa";
+import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
+import { isUnavailable } from "../errors/is_unavailable.ts";
 import { toErrorAnswer } from "../errors/to_error_answer.ts";
 import { sendError } from "./send_error.ts";
 
@@ -26,10 +27,25 @@ export function handleErrors(logger: Logger): Middleware {
     } catch (error) {
       const answer = toErrorAnswer(error);
       if (answer.fault !== undefined) {
-        logger.error({ err: answer.fault, reqId: ctx.state.requestId, path: ctx.path }, "request failed");
+        logFault(logger, answer.fault, ctx);
       }
       if (ctx.headerSent || !ctx.writable) return;
       sendError(ctx, answer);
     }
   };
+}
+
+/**
+ * Logs a request's fault with its request id: an outage (a 503) as a
+ * warning — it is expected while a dependency is down and can be many —
+ * anything else (a 500) as an error.
+ *
+ * @param logger The logger.
+ * @param fault The error.
+ * @param ctx The request.
+ */
+export function logFault(logger: Logger, fault: unknown, ctx: Context): void {
+  const line = { err: fault, reqId: ctx.state.requestId, path: ctx.path };
+  if (isUnavailable(fault)) logger.warn(line, "request failed: dependency unavailable");
+  else logger.error(line, "request failed");
 }
