@@ -24,3 +24,4 @@ export {
   type TestStore,
 } from "./start_test_server.ts";
 export { createTestDatabase, type TestDatabase } from "./test_database.ts";
+export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/start_embedded_postgres.ts";
