@@ -14,7 +14,8 @@ interface Setup {
   writers: number;
 }
 
-interface Sample {
+/** One answer the worker saw. */
+export interface Sample {
   phase: string;
   kind: "read" | "write";
   status: number | "error";

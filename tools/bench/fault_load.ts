@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@taskdl/server/testing";
 import jwt from "jsonwebtoken";
 import pg from "pg";
+import type { Sample } from "./_load_worker.ts";
 
 const { values } = parseArgs({
   options: {
@@ -42,15 +43,6 @@ const WORKER = fileURLToPath(new URL("./_load_worker.ts", import.meta.url));
 const SECRET = "fault-load-secret-of-at-least-32-bytes!";
 const PASSWORD = "fault-load";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Sample {
-  phase: string;
-  kind: "read" | "write";
-  status: number | "error";
-  startedAt: number;
-  ms: number;
-  taskId?: string;
-}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
