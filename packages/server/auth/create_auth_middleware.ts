@@ -134,6 +134,6 @@ function toAuthError(error: unknown): Error {
   ) {
     return ApiError.unauthorized("invalid token", presented);
   }
-  // Anything else (the JWKS endpoint is down) is our fault, not the token's.
+  // Anything else is a fault of ours (a 500), not the token's.
   return error instanceof Error ? error : new Error(String(error));
 }
