@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { connect } from "node:net";
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
 import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
@@ -23,7 +25,9 @@ interface Row {
   /** Path and query, sent as written. */
   target: string | (() => string);
   /** Header lines, sent as written; `auth` adds `Authorization: Bearer <alice's token>`. */
-  headers?: [string, string][] | "auth";
+  headers?: [string, string][] | "auth" | (() => [string, string][]);
+  /** Which service: the default, one that pins `iss`/`aud`, or one that takes keys from a JWKS. */
+  server?: "default" | "strict" | "jwks";
   status: number;
   message?: string | RegExp;
 }
@@ -44,10 +48,30 @@ const TASK_ID_RULE = "Request parameter error: taskId must be 1–64 characters 
 const PARAMETER = /^Request parameter error: /;
 
 let server: TestServer;
+let strict: TestServer;
+let jwksServer: TestServer;
 let signer: LocalUrlSigner;
 
-function send(method: string, target: string, headers: [string, string][]): Promise<Answer> {
-  const { port } = new URL(server.url);
+// The identity provider of the JWKS rows: one RSA key, published at a local endpoint.
+const idp = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const IDP_KID = "idp-2026";
+const jwks = createServer((_req, res) => {
+  const key = { ...idp.publicKey.export({ format: "jwk" }), kid: IDP_KID, alg: "RS256", use: "sig" };
+  res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [key] }));
+});
+const rs256 = (claims: object, header: object = {}) =>
+  jwt.sign({ sub: "alice", exp: now() + 600, ...claims }, idp.privateKey, {
+    algorithm: "RS256",
+    header: { alg: "RS256", kid: IDP_KID, ...header },
+  });
+const idpPem = idp.publicKey.export({ format: "pem", type: "spki" }).toString();
+const handMade = (header: object, claims: object, sign: (input: string) => string) => {
+  const input = `${b64(header)}.${b64(claims)}`;
+  return `${input}.${sign(input)}`;
+};
+
+function send(base: string, method: string, target: string, headers: [string, string][]): Promise<Answer> {
+  const { port } = new URL(base);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), "127.0.0.1");
     const chunks: Buffer[] = [];
@@ -158,7 +182,7 @@ const ROWS: Record<string, Row[]> = {
       status: 431,
       message: "Request header fields too large",
     },
-  ] as unknown as Row[],
+  ],
   "the token": [
     {
       name: "expired",
@@ -262,7 +286,118 @@ const ROWS: Record<string, Row[]> = {
       status: 401,
       message: INVALID,
     },
-  ] as unknown as Row[],
+  ],
+  "the token, with JWT_ISSUER and JWT_AUDIENCE set": [
+    {
+      name: "right iss and aud",
+      server: "strict",
+      target: `${PATH}?taskId=t-none`,
+      headers: () => bearer(hs256({ sub: "alice", exp: now() + 600, iss: "https://idp.test", aud: "taskdl" })),
+      status: 404,
+      message: "Task not found",
+    },
+    {
+      name: "wrong iss",
+      server: "strict",
+      target: TASK,
+      headers: () => bearer(hs256({ sub: "alice", exp: now() + 600, iss: "https://evil.test", aud: "taskdl" })),
+      status: 401,
+      message: "Unauthorized: wrong issuer",
+    },
+    {
+      name: "no iss",
+      server: "strict",
+      target: TASK,
+      headers: () => bearer(hs256({ sub: "alice", exp: now() + 600, aud: "taskdl" })),
+      status: 401,
+      message: "Unauthorized: wrong issuer",
+    },
+    {
+      name: "wrong aud",
+      server: "strict",
+      target: TASK,
+      headers: () => bearer(hs256({ sub: "alice", exp: now() + 600, iss: "https://idp.test", aud: "other" })),
+      status: 401,
+      message: "Unauthorized: wrong audience",
+    },
+  ],
+  "the token, with keys from JWT_JWKS_URL": [
+    {
+      name: "RS256 from the JWKS",
+      server: "jwks",
+      target: `${PATH}?taskId=t-none`,
+      headers: () => bearer(rs256({})),
+      status: 404,
+      message: "Task not found",
+    },
+    {
+      name: "HS256 signed with the JWKS public key (RS/HS confusion)",
+      server: "jwks",
+      target: TASK,
+      headers: () =>
+        bearer(
+          handMade({ alg: "HS256", typ: "JWT", kid: IDP_KID }, { sub: "alice", exp: now() + 600 }, (input) =>
+            createHmac("sha256", idpPem).update(input).digest("base64url"),
+          ),
+        ),
+      status: 401,
+      message: INVALID,
+    },
+    {
+      name: "HS256 with the service's old shared secret",
+      server: "jwks",
+      target: TASK,
+      headers: () => bearer(valid()),
+      status: 401,
+      message: INVALID,
+    },
+    {
+      name: "alg none under the published kid",
+      server: "jwks",
+      target: TASK,
+      headers: () => bearer(handMade({ alg: "none", kid: IDP_KID }, { sub: "alice", exp: now() + 600 }, () => "")),
+      status: 401,
+      message: INVALID,
+    },
+    {
+      name: "unknown kid",
+      server: "jwks",
+      target: TASK,
+      headers: () => bearer(rs256({}, { kid: "not-published" })),
+      status: 401,
+      message: INVALID,
+    },
+    {
+      name: "hostile kid",
+      server: "jwks",
+      target: TASK,
+      headers: () => bearer(rs256({}, { kid: "../../../etc/passwd" })),
+      status: 401,
+      message: INVALID,
+    },
+    {
+      name: "jku pointing elsewhere, another key",
+      server: "jwks",
+      target: TASK,
+      headers: () =>
+        bearer(
+          jwt.sign({ sub: "alice", exp: now() + 600 }, generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey, {
+            algorithm: "RS256",
+            header: { alg: "RS256", kid: IDP_KID, jku: "http://127.0.0.1:1/jwks" },
+          }),
+        ),
+      status: 401,
+      message: INVALID,
+    },
+    {
+      name: "expired RS256",
+      server: "jwks",
+      target: TASK,
+      headers: () => bearer(rs256({ exp: now() - 60 })),
+      status: 401,
+      message: "Unauthorized: token expired",
+    },
+  ],
   taskId: [
     {
       name: "missing",
@@ -430,6 +565,11 @@ const ROWS: Record<string, Row[]> = {
 };
 
 before(async () => {
+  await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
+  strict = await startTestServer({ JWT_ISSUER: "https://idp.test", JWT_AUDIENCE: "taskdl" });
+  jwksServer = await startTestServer({
+    JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`,
+  });
   server = await startTestServer();
   assert.ok(server.running.signer instanceof LocalUrlSigner);
   signer = server.running.signer;
@@ -446,21 +586,24 @@ before(async () => {
   symlinkSync("/etc/passwd", `${signer.root}/m/escape`);
 });
 
-after(() => server?.close());
+after(async () => {
+  for (const started of [server, strict, jwksServer]) await started?.close();
+  jwks.close();
+});
 
 for (const [group, rows] of Object.entries(ROWS)) {
   describe(group, () => {
     for (const row of rows) {
       test(`${row.name} → ${row.status}`, async () => {
         const target = typeof row.target === "function" ? row.target() : row.target;
-        const rawHeaders = row.headers as Row["headers"] | (() => [string, string][]);
         const headers =
-          rawHeaders === "auth"
+          row.headers === "auth"
             ? bearer(valid())
-            : typeof rawHeaders === "function"
-              ? rawHeaders()
-              : (rawHeaders ?? []);
-        const answer = await send(row.method ?? "GET", target, headers);
+            : typeof row.headers === "function"
+              ? row.headers()
+              : (row.headers ?? []);
+        const base = { default: server, strict, jwks: jwksServer }[row.server ?? "default"].url;
+        const answer = await send(base, row.method ?? "GET", target, headers);
         assert.equal(answer.status, row.status, answer.body.slice(0, 300));
         assert.match(answer.headers.get("content-type") ?? "", /^application\/json/);
         const body = JSON.parse(answer.body) as { code: number; message: string; data: unknown };
@@ -478,10 +621,10 @@ for (const [group, rows] of Object.entries(ROWS)) {
   });
 }
 
-test("no row was answered with a fault, and the service still answers", async () => {
-  const faults = server.logLines.filter(
-    (line) => line.msg === "request failed" || (typeof line.status === "number" && line.status >= 500),
-  );
+test("no row was answered with a fault, and the services still answer", async () => {
+  const faults = [server, strict, jwksServer]
+    .flatMap((started) => started.logLines)
+    .filter((line) => line.msg === "request failed" || (typeof line.status === "number" && line.status >= 500));
   assert.deepEqual(faults, []);
-  assert.equal((await send("GET", TASK, bearer(valid()))).status, 200);
+  assert.equal((await send(server.url, "GET", TASK, bearer(valid()))).status, 200);
 });

@@ -46,6 +46,11 @@ async function timed(request: Promise<Response>): Promise<{ status: number; ms: 
 
 const UNAVAILABLE = { code: 503, message: "Service unavailable", data: null };
 
+// The service runs in this process: any rejection nobody handled during the faults is seen here.
+const unhandled: unknown[] = [];
+process.on("unhandledRejection", (reason) => unhandled.push(reason));
+process.on("uncaughtExceptionMonitor", (error) => unhandled.push(error));
+
 before(async () => {
   port = await freePort();
   await startDatabase();
@@ -225,4 +230,8 @@ describe("faults while running", () => {
       assert.equal(pool.idleCount, pool.totalCount, "every pooled connection is back in the pool");
     },
   );
+});
+
+test("no unhandled rejection and no uncaught exception through all the faults", () => {
+  assert.deepEqual(unhandled, []);
 });
