@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +20,7 @@ import { parseArgs } from "node:util";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@taskdl/server/testing";
 import jwt from "jsonwebtoken";
 import pg from "pg";
+import { freePort } from "./_free_port.ts";
 import type { Sample } from "./_load_worker.ts";
 
 const { values } = parseArgs({
@@ -43,14 +43,6 @@ const WORKER = fileURLToPath(new URL("./_load_worker.ts", import.meta.url));
 const SECRET = "fault-load-secret-of-at-least-32-bytes!";
 const PASSWORD = "fault-load";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const dir = mkdtempSync(join(tmpdir(), "taskdl-fault-load-"));
 chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user
