@@ -13,6 +13,7 @@ import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
 import { createRateLimiter } from "./limits/create_rate_limiter.ts";
 import { createUrlSigner } from "./storage/create_url_signer.ts";
+import { TaskCache } from "./tasks/task_cache.ts";
 import type { UrlSigner } from "./storage/url_signer.ts";
 
 /** A started service. */
@@ -144,6 +145,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
     });
     cleanups.push(async () => readiness.stop());
     await readiness.start();
+    const taskCache =
+      config.taskCache.capacity === 0 || config.taskCache.ttlMs === 0 ? undefined : new TaskCache(config.taskCache);
     const status = {
       get databaseReady() {
         return readiness.ready;
@@ -159,6 +162,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl },
         rateLimiter,
         status,
+        taskCache,
       },
       { jwt: config.jwt, logger, corsOrigins: config.corsOrigins },
     );

@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import type { Middleware } from "koa";
 import koaJwt from "koa-jwt";
 import jwt from "jsonwebtoken";
@@ -73,8 +73,9 @@ export function createAuthMiddleware(config: JwtConfig): Middleware {
   };
 }
 
-function secretProvider(config: JwtConfig): string | ((header: jwt.JwtHeader) => Promise<string>) {
-  if (config.jwksUrl === undefined) return config.secret as string;
+function secretProvider(config: JwtConfig): KeyObject | ((header: jwt.JwtHeader) => Promise<string>) {
+  // A KeyObject, imported once: given a string, jsonwebtoken tries it as a public key first on every request.
+  if (config.jwksUrl === undefined) return createSecretKey(Buffer.from(config.secret as string, "utf8"));
   const client = new JwksClient({ jwksUri: config.jwksUrl, cache: true, rateLimit: true, timeout: 5000 });
   const algorithms = new Set<string>(config.algorithms);
   return async (header) => {

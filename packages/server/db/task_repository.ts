@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TaskStatus } from "@taskdl/contract";
 import { AnalysisTask } from "./task_entity.ts";
+import type { TaskCache } from "../tasks/task_cache.ts";
 import { TaskOutput } from "./task_output_entity.ts";
 
 /** One output of a task, as stored. */
@@ -39,14 +40,33 @@ export interface TaskRecord {
  * const task = await tasks.findWithOutputs("12345");
  * ```
  */
+// One query for a task and its outputs, in recorded order (a task without outputs gives one row of nulls).
+const FIND_WITH_OUTPUTS =
+  "select t.owner_id, t.status, o.position, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 " +
+  'from "analysis_task" t left join "task_output" o on o.task_id = t.id where t.id = ? order by o.position';
+
+interface TaskRow {
+  owner_id: string;
+  status: TaskStatus;
+  position: number | null;
+  file_name: string | null;
+  storage_key: string | null;
+  size: string | number | null;
+  content_type: string | null;
+  sha256: string | null;
+}
+
 export class TaskRepository {
   #em: EntityManager;
+  #cache: TaskCache | undefined;
 
   /**
    * @param em The request's entity manager.
+   * @param cache Finished tasks kept in memory, shared by requests; none means every read queries.
    */
-  constructor(em: EntityManager) {
+  constructor(em: EntityManager, cache?: TaskCache) {
     this.#em = em;
+    this.#cache = cache;
   }
 
   /**
@@ -56,24 +76,29 @@ export class TaskRepository {
    * @returns The task, or `null` when there is none with this id.
    */
   async findWithOutputs(id: string): Promise<TaskRecord | null> {
-    const task = await this.#em.findOne(
-      AnalysisTask,
-      { id },
-      { populate: ["outputs"], strategy: "joined", orderBy: { outputs: { position: "asc" } } },
-    );
-    if (task === null) return null;
-    return {
-      id: task.id,
-      ownerId: task.ownerId,
-      status: task.status,
-      outputs: task.outputs.getItems().map((output) => ({
-        fileName: output.fileName,
-        storageKey: output.storageKey,
-        size: output.size,
-        contentType: output.contentType ?? null,
-        sha256: output.sha256 ?? null,
-      })),
+    const cached = this.#cache?.get(id);
+    if (cached !== undefined) return cached;
+    const epoch = this.#cache?.epoch ?? 0;
+    // Plain rows, not entities: this is the hot path, and nothing here is ever written back.
+    const rows = await this.#em.getConnection().execute<TaskRow[]>(FIND_WITH_OUTPUTS, [id], "all");
+    const first = rows[0];
+    if (first === undefined) return null;
+    const record: TaskRecord = {
+      id,
+      ownerId: first.owner_id,
+      status: first.status,
+      outputs: rows
+        .filter((row) => row.position !== null)
+        .map((row) => ({
+          fileName: row.file_name as string,
+          storageKey: row.storage_key as string,
+          size: Number(row.size),
+          contentType: row.content_type,
+          sha256: row.sha256,
+        })),
     };
+    this.#cache?.set(record, epoch);
+    return record;
   }
 
   /**
@@ -86,6 +111,8 @@ export class TaskRepository {
    */
   async replace(task: TaskRecord): Promise<void> {
     const now = new Date();
+    // Before and after: reads racing with the write are not cached, and the old record is gone once it commits.
+    this.#cache?.invalidate(task.id);
     await this.#em.transactional(async (tx) => {
       await tx.upsert(
         AnalysisTask,
@@ -109,5 +136,6 @@ export class TaskRepository {
         );
       }
     });
+    this.#cache?.invalidate(task.id);
   }
 }

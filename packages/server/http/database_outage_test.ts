@@ -8,7 +8,7 @@ let admin: pg.Client;
 let database: string;
 
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ TASK_CACHE_CAPACITY: "0" }); // every request must reach the database
   database = new URL(server.config.databaseUrl as string).pathname.slice(1);
   admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await admin.connect();

@@ -13,7 +13,7 @@ let alice: string;
 let bob: string;
 
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ TASK_CACHE_CAPACITY: "0" }); // the faults test below needs every read to query
   alice = server.token("alice");
   bob = server.token("bob");
   const outputs = [

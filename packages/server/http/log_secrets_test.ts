@@ -16,7 +16,7 @@ let server: TestServer;
 const secrets: string[] = [TEST_JWT_SECRET, TEST_URL_SIGNING_KEY];
 
 before(async () => {
-  server = await startTestServer({ LOG_LEVEL: "trace" });
+  server = await startTestServer({ LOG_LEVEL: "trace", TASK_CACHE_CAPACITY: "0" }); // the fault must reach the database
 });
 after(() => server?.close());
 

@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import { TaskRepository } from "../db/task_repository.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
+import type { TaskCache } from "../tasks/task_cache.ts";
 import type { UrlSigner } from "../storage/url_signer.ts";
 
 /** Link lifetime limits, in seconds. */
@@ -22,6 +23,8 @@ export interface AppServices {
   ttl: TtlLimits;
   /** The per-user rate limiter; none means no limit. */
   rateLimiter?: RateLimiter | undefined;
+  /** Finished tasks kept in memory; none means every request queries. */
+  taskCache?: TaskCache | undefined;
   /** Whether the service can serve requests now; unset means always. */
   status?: ServiceStatus | undefined;
 }
@@ -68,7 +71,7 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
   return {
     auth,
     databaseReady: services.status?.databaseReady ?? true,
-    tasks: new TaskRepository(services.orm.em.fork()),
+    tasks: new TaskRepository(services.orm.em.fork(), services.taskCache),
     signer: services.signer,
     ttl: services.ttl,
     rateLimiter: services.rateLimiter,

@@ -1,0 +1,123 @@
+import type { TaskRecord } from "../db/task_repository.ts";
+
+/** Options of {@linkcode TaskCache}. */
+export interface TaskCacheOptions {
+  /** How many outputs (plus one per task) the cache holds at most; the least recently used go first. */
+  capacity: number;
+  /** How long an entry is served before it is read again, in ms: the bound on staleness across replicas. */
+  ttlMs: number;
+  /** The clock, in ms (tests move it). */
+  now?: () => number;
+}
+
+interface Entry {
+  record: TaskRecord;
+  weight: number;
+  expiresAt: number;
+}
+
+/**
+ * Finished tasks, in memory: the outputs of a `SUCCEEDED` task do not change
+ * in practice, so most answers need no query at all. Only `SUCCEEDED` tasks
+ * are kept (ownership and status are still checked on every request, from
+ * the cached record). Bounded by weight (one per task plus one per output)
+ * and by age: an entry is read again after `ttlMs`, which bounds how long a
+ * task replaced through another replica can be served stale. The replica
+ * that takes a write drops the entry at once, and a read that raced with any
+ * write on this replica is not cached, so it is never stale here.
+ *
+ * @example
+ * ```ts
+ * const cache = new TaskCache({ capacity: 100_000, ttlMs: 10_000 });
+ * const epoch = cache.epoch;
+ * const record = cache.get("12345") ?? (await load("12345"));
+ * cache.set(record, epoch);
+ * ```
+ */
+export class TaskCache {
+  #entries = new Map<string, Entry>();
+  #weight = 0;
+  #epoch = 0;
+  #options: TaskCacheOptions;
+  #now: () => number;
+
+  /**
+   * @param options Capacity, age bound, clock.
+   */
+  constructor(options: TaskCacheOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Changes with every write on this replica; take it before a read, hand it to `set`. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** How much the cache holds now (tasks plus outputs). */
+  get weight(): number {
+    return this.#weight;
+  }
+
+  /**
+   * A cached finished task, if fresh.
+   *
+   * @param id The task id.
+   * @returns The record (shared and frozen: never change it), or `undefined`.
+   */
+  get(id: string): TaskRecord | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#drop(id, entry);
+      return undefined;
+    }
+    // Re-inserted, so the Map's order is least recently used first.
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    return entry.record;
+  }
+
+  /**
+   * Keeps a task read from the database, if it is finished, fits, and no write
+   * happened on this replica since `epoch` was taken.
+   *
+   * @param record The task as read.
+   * @param epoch `epoch` as it was before the read.
+   */
+  set(record: TaskRecord, epoch: number): void {
+    if (record.status !== "SUCCEEDED" || epoch !== this.#epoch) return;
+    const weight = 1 + record.outputs.length;
+    if (weight > this.#options.capacity) return;
+    const previous = this.#entries.get(record.id);
+    if (previous !== undefined) this.#drop(record.id, previous);
+    for (const output of record.outputs) Object.freeze(output);
+    Object.freeze(record.outputs);
+    this.#entries.set(record.id, {
+      record: Object.freeze(record),
+      weight,
+      expiresAt: this.#now() + this.#options.ttlMs,
+    });
+    this.#weight += weight;
+    for (const [id, entry] of this.#entries) {
+      if (this.#weight <= this.#options.capacity) break;
+      this.#drop(id, entry);
+    }
+  }
+
+  /**
+   * Forgets a task that is being written, and keeps reads that raced with the write out.
+   *
+   * @param id The task id.
+   */
+  invalidate(id: string): void {
+    this.#epoch++;
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) this.#drop(id, entry);
+  }
+
+  #drop(id: string, entry: Entry): void {
+    this.#entries.delete(id);
+    this.#weight -= entry.weight;
+  }
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { TaskRecord } from "../db/task_repository.ts";
+import { TaskCache } from "./task_cache.ts";
+
+const task = (id: string, outputs = 2, status: TaskRecord["status"] = "SUCCEEDED"): TaskRecord => ({
+  id,
+  ownerId: "alice",
+  status,
+  outputs: Array.from({ length: outputs }, (_, i) => ({
+    fileName: `${i}.tif`,
+    storageKey: `${id}/${i}.tif`,
+    size: i,
+    contentType: null,
+    sha256: null,
+  })),
+});
+
+test("a finished task is served until its age bound, then read again", () => {
+  let now = 0;
+  const cache = new TaskCache({ capacity: 100, ttlMs: 1000, now: () => now });
+  cache.set(task("a"), cache.epoch);
+  assert.equal(cache.get("a")?.id, "a");
+  now = 999;
+  assert.equal(cache.get("a")?.id, "a");
+  now = 1000;
+  assert.equal(cache.get("a"), undefined);
+  assert.equal(cache.weight, 0);
+});
+
+test("only SUCCEEDED tasks are kept, and they are frozen", () => {
+  const cache = new TaskCache({ capacity: 100, ttlMs: 1000 });
+  for (const status of ["PENDING", "RUNNING", "FAILED"] as const) cache.set(task(status, 1, status), cache.epoch);
+  assert.equal(cache.weight, 0);
+  cache.set(task("done"), cache.epoch);
+  const record = cache.get("done");
+  assert.ok(record !== undefined && Object.isFrozen(record) && Object.isFrozen(record.outputs[0]));
+});
+
+test("a write drops the task, and a read that raced with any write is not kept", () => {
+  const cache = new TaskCache({ capacity: 100, ttlMs: 1000 });
+  cache.set(task("a"), cache.epoch);
+  const before = cache.epoch; // a read starts…
+  cache.invalidate("a"); // …a write happens…
+  cache.set(task("a"), before); // …the read ends with what it saw before the write
+  assert.equal(cache.get("a"), undefined);
+  cache.set(task("a"), cache.epoch);
+  assert.equal(cache.get("a")?.id, "a");
+});
+
+test("the weight bound evicts the least recently used; a task bigger than the cache is not kept", () => {
+  const cache = new TaskCache({ capacity: 9, ttlMs: 1000 });
+  for (const id of ["a", "b", "c"]) cache.set(task(id), cache.epoch); // 3 each
+  cache.get("a"); // now b is the least recently used
+  cache.set(task("d"), cache.epoch);
+  assert.equal(cache.weight, 9);
+  assert.equal(cache.get("b"), undefined);
+  for (const id of ["a", "c", "d"]) assert.equal(cache.get(id)?.id, id);
+  cache.set(task("huge", 9), cache.epoch);
+  assert.equal(cache.get("huge"), undefined);
+  assert.equal(cache.weight, 9);
+});
