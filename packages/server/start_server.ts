@@ -13,6 +13,7 @@ import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
 import { createRateLimiter } from "./limits/create_rate_limiter.ts";
 import { createUrlSigner } from "./storage/create_url_signer.ts";
+import { SignedAnswers } from "./tasks/signed_answers.ts";
 import { TaskCache } from "./tasks/task_cache.ts";
 import type { UrlSigner } from "./storage/url_signer.ts";
 
@@ -163,6 +164,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         rateLimiter,
         status,
         taskCache,
+        answers: taskCache === undefined ? undefined : new SignedAnswers({ capacity: config.taskCache.capacity }),
       },
       { jwt: config.jwt, logger, corsOrigins: config.corsOrigins },
     );

@@ -2,6 +2,7 @@ import type { DownloadUrlRequest, DownloadUrlResp, DownloadUrlVo } from "@taskdl
 import type { TaskRepository } from "../db/task_repository.ts";
 import { ApiError } from "../errors/api_error.ts";
 import type { UrlSigner } from "../storage/url_signer.ts";
+import type { SignedAnswers } from "./signed_answers.ts";
 
 /** What {@linkcode getDownloadUrls} works with. */
 export interface GetDownloadUrlsContext {
@@ -17,6 +18,8 @@ export interface GetDownloadUrlsContext {
   maxTtl: number;
   /** The clock, in milliseconds. Defaults to `Date.now`. */
   now?: () => number;
+  /** Answers already signed this second, shared by requests; none means every answer is signed anew. */
+  answers?: SignedAnswers | undefined;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function getDownloadUrls(
   request: DownloadUrlRequest,
   context: GetDownloadUrlsContext,
 ): Promise<DownloadUrlResp> {
-  const { userId, tasks, signer, defaultTtl, maxTtl, now = Date.now } = context;
+  const { userId, tasks, signer, defaultTtl, maxTtl, now = Date.now, answers } = context;
   const { taskId, expiresIn = defaultTtl } = request;
   if (expiresIn > maxTtl) throw ApiError.badRequest(`expiresIn must be at most ${maxTtl} seconds`);
 
@@ -53,6 +56,8 @@ export async function getDownloadUrls(
 
   // Rounded up to a whole second, so a link never lives shorter than asked.
   const expiresAtSeconds = Math.ceil(now() / 1000) + expiresIn;
+  const signed = answers?.get(task, expiresAtSeconds);
+  if (signed !== undefined) return signed;
   const expiresAt = new Date(expiresAtSeconds * 1000);
   const expiresAtText = expiresAt.toISOString().replace(".000Z", "Z");
 
@@ -72,5 +77,6 @@ export async function getDownloadUrls(
       };
     }),
   );
-  return { taskId, downloadUrls, totalSize };
+  const answer = { taskId, downloadUrls, totalSize };
+  return answers === undefined ? answer : answers.set(task, expiresAtSeconds, answer);
 }

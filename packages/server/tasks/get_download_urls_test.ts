@@ -99,3 +99,56 @@ test("another user's task and a missing task throw the same error", async () => 
   assert.ok(foreign instanceof ApiError && missing instanceof ApiError);
   assert.deepEqual([foreign.code, foreign.message], [missing.code, missing.message]);
 });
+
+test("with SignedAnswers, a hot task is signed once per record and expiry; a replaced task is signed again", async () => {
+  const { SignedAnswers } = await import("./signed_answers.ts");
+  const { TaskCache } = await import("./task_cache.ts");
+  let signs = 0;
+  const counting = {
+    driver: "counting",
+    sign: (key: string) => `https://x/${key}?n=${++signs}`,
+    stat: async () => ({ size: 1 }),
+  };
+  const cache = new TaskCache({ capacity: 1000, ttlMs: 60_000 });
+  const answers = new SignedAnswers({ capacity: 1000, now: () => 5_000 });
+  const repository = () => new TaskRepository(orm.em.fork(), cache);
+  await repository().replace({
+    id: "hot",
+    ownerId: "alice",
+    status: "SUCCEEDED",
+    outputs: [{ fileName: "a", storageKey: "k/a", size: 1, contentType: null, sha256: null }],
+  });
+  const ask = () =>
+    getDownloadUrls(
+      { taskId: "hot" },
+      {
+        userId: "alice",
+        tasks: repository(),
+        signer: counting,
+        defaultTtl: 60,
+        maxTtl: 600,
+        now: () => 5_000,
+        answers,
+      },
+    );
+  const first = await ask();
+  const second = await ask();
+  assert.equal(second, first, "the same answer object: no signing the second time");
+  assert.equal(signs, 1);
+  await assert.rejects(
+    getDownloadUrls(
+      { taskId: "hot" },
+      { userId: "bob", tasks: repository(), signer: counting, defaultTtl: 60, maxTtl: 600, now: () => 5_000, answers },
+    ),
+    { code: 404 },
+  );
+  await repository().replace({
+    id: "hot",
+    ownerId: "alice",
+    status: "SUCCEEDED",
+    outputs: [{ fileName: "b", storageKey: "k/b", size: 1, contentType: null, sha256: null }],
+  });
+  const third = await ask();
+  assert.equal(third.downloadUrls[0]?.fileName, "b");
+  assert.equal(signs, 2);
+});

@@ -81,6 +81,7 @@ export const analysisTaskRouter = router({
         signer: ctx.signer,
         defaultTtl: ctx.ttl.defaultTtl,
         maxTtl: ctx.ttl.maxTtl,
+        answers: ctx.answers,
       }),
     })),
 

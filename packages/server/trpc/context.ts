@@ -2,6 +2,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import { TaskRepository } from "../db/task_repository.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
+import type { SignedAnswers } from "../tasks/signed_answers.ts";
 import type { TaskCache } from "../tasks/task_cache.ts";
 import type { UrlSigner } from "../storage/url_signer.ts";
 
@@ -25,6 +26,8 @@ export interface AppServices {
   rateLimiter?: RateLimiter | undefined;
   /** Finished tasks kept in memory; none means every request queries. */
   taskCache?: TaskCache | undefined;
+  /** Answers already signed this second; none means every answer is signed anew. */
+  answers?: SignedAnswers | undefined;
   /** Whether the service can serve requests now; unset means always. */
   status?: ServiceStatus | undefined;
 }
@@ -51,6 +54,8 @@ export interface Context {
   ttl: TtlLimits;
   /** The per-user rate limiter; none means no limit. */
   rateLimiter?: RateLimiter | undefined;
+  /** Answers already signed this second; none means every answer is signed anew. */
+  answers?: SignedAnswers | undefined;
 }
 
 /**
@@ -75,5 +80,6 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     signer: services.signer,
     ttl: services.ttl,
     rateLimiter: services.rateLimiter,
+    answers: services.answers,
   };
 }
