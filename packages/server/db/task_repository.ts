@@ -30,16 +30,6 @@ export interface TaskRecord {
   outputs: TaskOutputRecord[];
 }
 
-/**
- * Reads and writes tasks with their outputs. One instance per request, on
- * that request's forked `EntityManager`.
- *
- * @example
- * ```ts
- * const tasks = new TaskRepository(orm.em.fork());
- * const task = await tasks.findWithOutputs("12345");
- * ```
- */
 // One query for a task and its outputs, in recorded order (a task without outputs gives one row of nulls).
 const FIND_WITH_OUTPUTS =
   "select t.owner_id, t.status, o.position, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 " +
@@ -56,6 +46,17 @@ interface TaskRow {
   sha256: string | null;
 }
 
+/**
+ * Reads and writes tasks with their outputs. One instance per request, on
+ * that request's forked `EntityManager`, sharing the service's cache of
+ * finished tasks (which every write through here keeps honest).
+ *
+ * @example
+ * ```ts
+ * const tasks = new TaskRepository(orm.em.fork());
+ * const task = await tasks.findWithOutputs("12345");
+ * ```
+ */
 export class TaskRepository {
   #em: EntityManager;
   #cache: TaskCache | undefined;
@@ -70,7 +71,8 @@ export class TaskRepository {
   }
 
   /**
-   * Loads a task and its outputs with one SQL query.
+   * Loads a task and its outputs with one SQL query — or none, when the task
+   * is finished and in the cache.
    *
    * @param id The task id.
    * @returns The task, or `null` when there is none with this id.
