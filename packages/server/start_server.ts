@@ -11,6 +11,7 @@ import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
 import { seedDemo } from "./demo/seed_demo.ts";
 import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
+import { DrainableServer } from "./http/drain_server.ts";
 import { createRateLimiter } from "./limits/create_rate_limiter.ts";
 import { createUrlSigner } from "./storage/create_url_signer.ts";
 import { SignedAnswers } from "./tasks/signed_answers.ts";
@@ -104,18 +105,16 @@ export async function startServer(config: Config, options: StartServerOptions): 
     if (rateLimiter !== undefined) cleanups.push(() => rateLimiter.close());
 
     let stopping = false;
-    let inFlight = 0;
     let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
       res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
     };
     const server = createServer((req, res) => {
-      inFlight++;
-      res.once("close", () => inFlight--);
       // While draining, answers close their connection, so keep-alive clients move to another replica.
       if (stopping) res.shouldKeepAlive = false;
       handler(req, res);
     });
     answerClientErrors(server);
+    const drainable = new DrainableServer(server);
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -125,9 +124,10 @@ export async function startServer(config: Config, options: StartServerOptions): 
       });
     });
     cleanups.push(async () => {
+      const { inFlight } = drainable;
       if (inFlight > 0)
         logger.info({ inFlight, timeoutMs: config.shutdownTimeoutMs }, "waiting for requests in flight");
-      await closeServer(server, config.shutdownTimeoutMs);
+      await drainable.close(config.shutdownTimeoutMs);
     });
     const { port } = server.address() as AddressInfo;
     const url = `http://${hostForUrl(config.host)}:${port}`;
@@ -192,21 +192,6 @@ export async function startServer(config: Config, options: StartServerOptions): 
 function hostForUrl(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "localhost";
   return host.includes(":") ? `[${host}]` : host;
-}
-
-// Stops accepting, lets requests in flight finish, and cuts what is left at the deadline.
-function closeServer(server: Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    // A keep-alive connection whose last request finishes during the drain must not hold it until the deadline.
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    server.close(() => {
-      clearTimeout(deadline);
-      clearInterval(sweep);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
 
 function withDeadline(promise: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
