@@ -55,9 +55,12 @@ const pin = (core: number, command: string[]) =>
   (twoCores ? ["taskset", ["-c", String(core), ...command]] : [command[0], command.slice(1)]) as [string, string[]];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitUntilUp(url: string): Promise<void> {
+// Until it answers `path` with `status` (any status when unset): the service answers 503 while it migrates.
+async function waitUntilUp(url: string, path: string, status?: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if ((await fetch(`${url}/analysis/task/get/Download/url`).catch(() => undefined)) !== undefined) return;
+    const res = await fetch(`${url}${path}`).catch(() => undefined);
+    await res?.arrayBuffer();
+    if (res !== undefined && (status === undefined || res.status === status)) return;
     await sleep(100);
   }
   throw new Error(`${url} did not come up`);
@@ -124,7 +127,7 @@ try {
   });
   children.push(service);
   const serviceUrl = `http://127.0.0.1:${servicePort}`;
-  await waitUntilUp(serviceUrl); // migrations have run once it answers
+  await waitUntilUp(serviceUrl, "/readyz", 200); // migrations have run once it is ready
 
   const client = new pg.Client({ connectionString: databaseUrl });
   client.on("error", () => {}); // the database stops under it at the end
@@ -165,7 +168,7 @@ try {
   });
   children.push(floor);
   const floorUrl = `http://127.0.0.1:${floorPort}`;
-  await waitUntilUp(floorUrl);
+  await waitUntilUp(floorUrl, REST);
 
   // Scenario 1's mix: random tasks of random users, one in ten unknown (404).
   const mixed = (taskCount: number): [string, string][] =>
