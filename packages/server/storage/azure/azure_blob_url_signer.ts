@@ -1,3 +1,4 @@
+import { keyPath } from "../_key_path.ts";
 import {
   BlobSASPermissions,
   BlobServiceClient,
@@ -81,7 +82,7 @@ export class AzureBlobUrlSigner implements UrlSigner {
       },
       this.#credential,
     );
-    return `${this.#containerUrl}/${encodeKey(key)}?${sas.toString()}`;
+    return `${this.#containerUrl}/${keyPath(key)}?${sas.toString()}`;
   }
 
   /** @inheritdoc */
@@ -94,9 +95,4 @@ export class AzureBlobUrlSigner implements UrlSigner {
       throw new StorageUnavailableError(this.driver, { cause: error });
     }
   }
-}
-
-// Blob names are paths: each segment escaped, slashes kept (as the SDK's own blob URLs do).
-function encodeKey(key: string): string {
-  return key.split("/").map(encodeURIComponent).join("/");
 }

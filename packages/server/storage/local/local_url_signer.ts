@@ -1,3 +1,4 @@
+import { keyPath } from "../_key_path.ts";
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -95,7 +96,7 @@ export class LocalUrlSigner implements UrlSigner {
     const sig = signature(secret, [kid, key, fileName, contentType ?? null, exp]).toString("base64url");
     // Built by hand (kid and sig are URL-safe already): URLSearchParams costs a third of the time here.
     const ct = contentType === undefined ? "" : `&ct=${encodeURIComponent(contentType)}`;
-    return `${this.#filesUrl}${encodeKey(key)}?exp=${exp}&fn=${encodeURIComponent(fileName)}${ct}&kid=${kid}&sig=${sig}`;
+    return `${this.#filesUrl}${keyPath(key)}?exp=${exp}&fn=${encodeURIComponent(fileName)}${ct}&kid=${kid}&sig=${sig}`;
   }
 
   /** @inheritdoc */
@@ -167,8 +168,4 @@ function signature(secret: KeyObject, fields: [string, string, string, string | 
   return createHmac("sha256", secret)
     .update(JSON.stringify([SIGNATURE_VERSION, ...fields]))
     .digest();
-}
-
-function encodeKey(key: string): string {
-  return key.split("/").map(encodeURIComponent).join("/");
 }

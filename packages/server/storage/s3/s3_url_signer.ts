@@ -1,3 +1,4 @@
+import { keyPath } from "../_key_path.ts";
 import { formatUrl } from "@aws-sdk/core/util";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3RequestPresigner } from "@aws-sdk/s3-request-presigner";
@@ -78,7 +79,7 @@ export class S3UrlSigner implements UrlSigner {
       protocol,
       hostname,
       port,
-      path: `${pathPrefix}/${encodeKey(key)}`,
+      path: `${pathPrefix}/${keyPath(key, encodeSegment)}`,
       query,
       headers: { host: port === undefined ? hostname : `${hostname}:${port}` },
     });
@@ -118,11 +119,7 @@ function target(config: S3StorageConfig): {
     : { protocol: base.protocol, hostname: base.hostname, port, pathPrefix: `${basePath}/${encodeSegment(bucket)}` };
 }
 
-// S3 object keys are paths as written: each segment escaped per RFC 3986, slashes kept.
-function encodeKey(key: string): string {
-  return key.split("/").map(encodeSegment).join("/");
-}
-
+// SigV4 signs the path as written: every character outside RFC 3986's unreserved set is escaped.
 function encodeSegment(segment: string): string {
   return encodeURIComponent(segment).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
