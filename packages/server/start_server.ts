@@ -104,15 +104,10 @@ export async function startServer(config: Config, options: StartServerOptions): 
     const rateLimiter = createRateLimiter(config.rateLimit, logger);
     if (rateLimiter !== undefined) cleanups.push(() => rateLimiter.close());
 
-    let stopping = false;
     let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
       res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
     };
-    const server = createServer((req, res) => {
-      // While draining, answers close their connection, so keep-alive clients move to another replica.
-      if (stopping) res.shouldKeepAlive = false;
-      handler(req, res);
-    });
+    const server = createServer((req, res) => handler(req, res));
     answerClientErrors(server);
     const drainable = new DrainableServer(server);
     server.keepAliveTimeout = 65_000;
@@ -153,7 +148,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         return readiness.ready;
       },
       get stopping() {
-        return stopping;
+        return drainable.draining;
       },
     };
     const app = createApp(
@@ -170,10 +165,6 @@ export async function startServer(config: Config, options: StartServerOptions): 
     );
     handler = app.callback();
     logger.info({ url, publicBaseUrl, storage: signer.driver }, "listening");
-    const close = async () => {
-      stopping = true;
-      await cleanup();
-    };
     return {
       server,
       url,
@@ -181,7 +172,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       orm,
       signer,
       embeddedDatabase: config.databaseUrl === undefined,
-      close,
+      close: cleanup,
     };
   } catch (error) {
     await cleanup();

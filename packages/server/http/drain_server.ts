@@ -34,6 +34,8 @@ export class DrainableServer {
     });
     server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
+      // While draining, answers close their connection, so keep-alive clients move to another replica.
+      if (this.#draining) res.shouldKeepAlive = false;
       this.#idle.delete(socket);
       this.#active.set(socket, (this.#active.get(socket) ?? 0) + 1);
       res.once("close", () => {
