@@ -36,7 +36,8 @@ interface Claims {
  */
 export function createAuthMiddleware(config: JwtConfig): Middleware {
   const verify = koaJwt({
-    secret: secretProvider(config),
+    // koa-jwt hands `secret` to jsonwebtoken, which takes KeyObjects; koa-jwt's types predate them.
+    secret: secretProvider(config) as unknown as koaJwt.Options["secret"],
     algorithms: config.algorithms,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     ...(config.audience === undefined ? {} : { audience: config.audience as [string, ...string[]] }),
@@ -73,16 +74,23 @@ export function createAuthMiddleware(config: JwtConfig): Middleware {
   };
 }
 
-function secretProvider(config: JwtConfig): KeyObject | ((header: jwt.JwtHeader) => Promise<string>) {
+function secretProvider(config: JwtConfig): KeyObject | ((header: jwt.JwtHeader) => Promise<KeyObject>) {
   // A KeyObject, imported once: given a string, jsonwebtoken tries it as a public key first on every request.
   if (config.jwksUrl === undefined) return createSecretKey(Buffer.from(config.secret as string, "utf8"));
   const client = new JwksClient({ jwksUri: config.jwksUrl, cache: true, rateLimit: true, timeout: 5000 });
   const algorithms = new Set<string>(config.algorithms);
+  // Imported once per published key, not per request (jwks-rsa caches the PEM, not the parsed key).
+  const imported = new Map<string, KeyObject>();
   return async (header) => {
     if (!algorithms.has(header.alg)) throw new jwt.JsonWebTokenError("invalid algorithm");
     const pem = (await client.getSigningKey(header.kid)).getPublicKey();
+    let key = imported.get(pem);
+    if (key === undefined) {
+      if (imported.size >= 64) imported.clear(); // a JWKS holds a handful of keys; rotation only adds a few
+      key = createPublicKey(pem);
+      imported.set(pem, key);
+    }
     // An ES256 token under an RSA key's kid (or the reverse) is a bad token, not a fault of ours.
-    const key = createPublicKey(pem);
     const type = key.asymmetricKeyType === "rsa-pss" ? "rsa" : key.asymmetricKeyType;
     const curve = CURVES[header.alg];
     if (
@@ -91,7 +99,7 @@ function secretProvider(config: JwtConfig): KeyObject | ((header: jwt.JwtHeader)
     ) {
       throw new jwt.JsonWebTokenError("invalid algorithm");
     }
-    return pem;
+    return key;
   };
 }
 
