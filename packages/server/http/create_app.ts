@@ -13,7 +13,7 @@ import { handleErrors, logFault } from "./handle_errors.ts";
 import { logRequests } from "./log_requests.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
-import { createRestHandler } from "./rest_handler.ts";
+import { createRestHandler, restRoutes } from "./rest_handler.ts";
 import { serveLocalFiles } from "./serve_local_files.ts";
 import { createTrpcHandler } from "./trpc_handler.ts";
 
@@ -54,7 +54,6 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   const authenticate = createAuthMiddleware(jwt);
   const contextOf = (ctx: KoaContext) => createContext(services, ctx.state.auth as AuthOutcome);
   const onFault = (fault: unknown, ctx: KoaContext) => logFault(logger, fault, ctx);
-  const rest = createRestHandler(appRouter, { createContext: contextOf, onFault });
   const trpc = createTrpcHandler(appRouter, { createContext: contextOf, onFault });
   const openApiDocument = JSON.stringify(buildOpenApiDocument());
 
@@ -84,8 +83,15 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
     router.all("/files/*key", only("GET, HEAD"), serveLocalFiles(services.signer));
   }
 
-  router.all(DOWNLOAD_URL_PATH, only("GET, HEAD"), authenticate, (ctx) => rest(ctx, undefined));
-  router.all("/analysis/task/:taskId", only("PUT"), authenticate, async (ctx) => rest(ctx, await readJsonBody(ctx)));
+  // The REST paths are the procedures' own `openapi` meta, as published in the document.
+  for (const route of restRoutes(appRouter)) {
+    const rest = createRestHandler(appRouter, route, { createContext: contextOf, onFault });
+    const withBody = route.method !== "GET" && route.method !== "DELETE";
+    const allow = route.method === "GET" ? "GET, HEAD" : route.method;
+    router.all(route.path, only(allow), authenticate, async (ctx) =>
+      rest(ctx, withBody ? await readJsonBody(ctx) : undefined),
+    );
+  }
   router.all("/trpc/*path", authenticate, trpc);
 
   app.use(logRequests(logger));

@@ -1,16 +1,17 @@
+import { RESULT_CODES, RESULT_MESSAGES } from "@taskdl/contract";
 import type { Context } from "koa";
 import { ApiError } from "../errors/api_error.ts";
 import { DEFAULT_BODY_LIMIT, readBody } from "./read_body.ts";
 
 /**
  * Reads and parses a JSON object request body with a size limit. A body that is
- * not declared as JSON is left unread (`undefined`) for the handler to refuse
- * with 415.
+ * not declared as JSON is refused unread.
  *
  * @param ctx The Koa context.
  * @param limit The largest body in bytes.
- * @returns The parsed body, or `undefined` when it is not JSON.
- * @throws {ApiError} 413 when too large, 400 when not valid JSON or not an object.
+ * @returns The parsed body.
+ * @throws {ApiError} 415 when not declared as `application/json`, 413 when too large, 400 when not valid JSON
+ *   or not an object.
  *
  * @example
  * ```ts
@@ -18,7 +19,9 @@ import { DEFAULT_BODY_LIMIT, readBody } from "./read_body.ts";
  * ```
  */
 export async function readJsonBody(ctx: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<unknown> {
-  if (!ctx.is("application/json")) return undefined;
+  if (!ctx.is("application/json")) {
+    throw new ApiError(RESULT_CODES.UNSUPPORTED_MEDIA_TYPE, `${RESULT_MESSAGES[415]}: send application/json`);
+  }
   const text = (await readBody(ctx, limit)).toString("utf8");
   let body: unknown;
   try {

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { appRouter } from "../trpc/app_router.ts";
+import { buildOpenApiDocument } from "./openapi_document.ts";
+import { restRoutes } from "./rest_handler.ts";
+
+test("serves each procedure on the REST path its openapi meta names", () => {
+  assert.deepEqual(restRoutes(appRouter), [
+    {
+      method: "GET",
+      path: "/analysis/task/get/Download/url",
+      procedure: "analysisTask.getDownloadUrl",
+      type: "query",
+    },
+    { method: "PUT", path: "/analysis/task/:taskId", procedure: "analysisTask.put", type: "mutation" },
+  ]);
+});
+
+test("the routes are exactly the operations the OpenAPI document publishes", () => {
+  const documented = Object.entries(buildOpenApiDocument().paths ?? {}).flatMap(([path, operations]) =>
+    Object.keys(operations ?? {}).map((method) => `${method.toUpperCase()} ${path}`),
+  );
+  const served = restRoutes(appRouter).map(({ method, path }) => `${method} ${path.replace(/:(\w+)/g, "{$1}")}`);
+  assert.deepEqual(served.sort(), documented.sort());
+});
