@@ -8,6 +8,7 @@
  *   npm run bench                          # scenarios 1, 2, 4: 2 rounds × 10 s each, 32 connections
  *   npm run bench -- --large               # and scenario 3 (1,000,000 tasks; seeding takes a minute)
  *   npm run bench -- --seconds 1 --rounds 1 --connections 8   # the CI smoke run
+ *   npm run bench -- --scenarios 1 --cpu-prof /tmp/prof      # scenario 1 only, the service under --cpu-prof
  *
  * Scenario 5 (URLs signed per second per adapter) is `npm run bench:sign`.
  *
@@ -31,15 +32,22 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     connections: { type: "string", default: "32" },
     large: { type: "boolean", default: false },
+    scenarios: { type: "string", default: "1,2,3,4" },
+    "cpu-prof": { type: "string" },
   },
   strict: true,
 });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-if (!(seconds > 0 && rounds >= 1 && connections >= 1)) {
-  throw new Error("usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--large]");
+const scenarios = new Set(values.scenarios.split(",").map((n) => n.trim()));
+if (!(seconds > 0 && rounds >= 1 && connections >= 1) || [...scenarios].some((n) => !/^[1-4]$/.test(n))) {
+  throw new Error(
+    "usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--large] [--scenarios 1,2,3,4] [--cpu-prof DIR]",
+  );
 }
+// The service's V8 profile (one .cpuprofile per run, written when it exits), for `--cpu-prof DIR`.
+const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`];
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const MAIN = here("../../packages/server/main.ts");
@@ -108,7 +116,7 @@ try {
   database = await startEmbeddedPostgres(join(dir, "pg"), { password: "bench", database: "bench" });
   const databaseUrl = database.url;
   const [servicePort, floorPort] = [await freePort(), await freePort()];
-  const [serviceCommand, serviceArgs] = pin(0, [process.execPath, MAIN]);
+  const [serviceCommand, serviceArgs] = pin(0, [process.execPath, ...profile, MAIN]);
   const service = spawn(serviceCommand, serviceArgs, {
     env: {
       ...process.env,
@@ -189,7 +197,13 @@ try {
     for (const side of [a, b]) await load(side.url, side.targets, Math.min(3, seconds)); // warm-up
     const runs: Record<string, Run[]> = { [a.label]: [], [b.label]: [] };
     for (let round = 0; round < rounds; round++) {
-      for (const side of [a, b]) runs[side.label]?.push(await load(side.url, side.targets, seconds));
+      for (const side of [a, b]) {
+        const run = await load(side.url, side.targets, seconds);
+        runs[side.label]?.push(run);
+        console.error(
+          `  ${name} · round ${round + 1} · ${side.label}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`,
+        );
+      }
     }
     const summary = (label: string) => {
       const list = runs[label] ?? [];
@@ -234,23 +248,26 @@ try {
   };
 
   const mix = mixed(TASKS);
-  await compare(
-    "1 many users, 10k tasks",
-    { label: "service", url: serviceUrl, targets: mix },
-    { label: "floor", url: floorUrl, targets: mix },
-  );
+  if (scenarios.has("1"))
+    await compare(
+      "1 many users, 10k tasks",
+      { label: "service", url: serviceUrl, targets: mix },
+      { label: "floor", url: floorUrl, targets: mix },
+    );
   const big: [string, string][] = [[`${REST}?taskId=big`, tokens[0] as string]];
-  await compare(
-    "2 one task, 1,000 outputs",
-    { label: "service", url: serviceUrl, targets: big },
-    { label: "floor", url: floorUrl, targets: big },
-  );
-  await compare(
-    "4 tRPC vs REST (service)",
-    { label: "tRPC", url: serviceUrl, targets: mix.map(([path, t]) => [trpcPath(path), t]) },
-    { label: "REST", url: serviceUrl, targets: mix },
-  );
-  if (values.large) {
+  if (scenarios.has("2"))
+    await compare(
+      "2 one task, 1,000 outputs",
+      { label: "service", url: serviceUrl, targets: big },
+      { label: "floor", url: floorUrl, targets: big },
+    );
+  if (scenarios.has("4"))
+    await compare(
+      "4 tRPC vs REST (service)",
+      { label: "tRPC", url: serviceUrl, targets: mix.map(([path, t]) => [trpcPath(path), t]) },
+      { label: "REST", url: serviceUrl, targets: mix },
+    );
+  if (values.large && scenarios.has("3")) {
     await seed(TASKS, 1_000_000 - 1);
     await client.query("ANALYZE");
     const millions = mixed(1_000_000);

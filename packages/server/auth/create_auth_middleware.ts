@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
-import type { Middleware } from "koa";
+import type { Context, Middleware } from "koa";
 import koaJwt from "koa-jwt";
 import jwt from "jsonwebtoken";
 import { JwksClient } from "jwks-rsa";
@@ -8,6 +8,7 @@ import { ApiError } from "../errors/api_error.ts";
 import { UnavailableError } from "../errors/unavailable_error.ts";
 import type { AuthOutcome, AuthUser } from "./auth_user.ts";
 import { malformedAuthorization, parseAuthorization } from "./parse_authorization.ts";
+import { VerifiedTokens } from "./verified_tokens.ts";
 
 /** The claims the service relies on, beyond what jsonwebtoken checks. */
 interface Claims {
@@ -24,8 +25,11 @@ interface Claims {
  * configured, and allows the configured clock tolerance. It never answers by
  * itself: it leaves `ctx.state.auth` as `{ user }` or `{ error }` for the
  * procedure to act on, so REST and tRPC answer auth failures the same way.
+ * A token that passed is not verified again for a minute (at most until its
+ * `exp`): see {@linkcode VerifiedTokens}.
  *
  * @param config Token verification settings.
+ * @param remembered Tokens verified recently; a fresh cache of 10,000 for one minute when not given.
  * @returns The middleware.
  *
  * @example
@@ -34,7 +38,14 @@ interface Claims {
  * // later: ctx.state.auth.user?.id
  * ```
  */
-export function createAuthMiddleware(config: JwtConfig): Middleware {
+export function createAuthMiddleware(
+  config: JwtConfig,
+  remembered: VerifiedTokens = new VerifiedTokens({
+    capacity: 10_000,
+    maxAgeMs: 60_000,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+  }),
+): Middleware {
   const verify = koaJwt({
     // koa-jwt hands `secret` to jsonwebtoken, which takes KeyObjects; koa-jwt's types predate them.
     secret: secretProvider(config) as unknown as koaJwt.Options["secret"],
@@ -51,27 +62,41 @@ export function createAuthMiddleware(config: JwtConfig): Middleware {
     },
   } as koaJwt.Options);
 
+  // Verifies a token koa-jwt's way, unless it passed a moment ago.
+  async function check(ctx: Context, token: string): Promise<AuthOutcome> {
+    const known = remembered.get(token);
+    if (known !== undefined) return { user: known };
+    ctx.state.bearerToken = token;
+    await verify(ctx, async () => {});
+    const failure = ctx.state.jwtOriginalError as unknown;
+    const claims = ctx.state.jwtClaims as Claims;
+    delete ctx.state.bearerToken;
+    delete ctx.state.jwtClaims;
+    delete ctx.state.jwtOriginalError;
+    if (failure !== undefined) return { error: toAuthError(failure) };
+    const user = toUser(claims);
+    remembered.remember(token, user, claims.exp as number);
+    return { user };
+  }
+
   return async function authenticate(ctx, next) {
     // Node keeps the first of repeated Authorization headers; an ambiguous request is refused instead.
-    const repeated =
-      ctx.req.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === "authorization").length > 1;
-    const parsed = repeated ? malformedAuthorization() : parseAuthorization(ctx.get("Authorization") || undefined);
-    let outcome: AuthOutcome;
-    if ("error" in parsed) {
-      outcome = { error: parsed.error };
-    } else {
-      ctx.state.bearerToken = parsed.token;
-      await verify(ctx, async () => {});
-      const failure = ctx.state.jwtOriginalError as unknown;
-      outcome =
-        failure === undefined ? { user: toUser(ctx.state.jwtClaims as Claims) } : { error: toAuthError(failure) };
-      delete ctx.state.bearerToken;
-      delete ctx.state.jwtClaims;
-      delete ctx.state.jwtOriginalError;
-    }
-    ctx.state.auth = outcome;
+    const parsed = repeatsAuthorization(ctx.req.rawHeaders)
+      ? malformedAuthorization()
+      : parseAuthorization(ctx.get("Authorization") || undefined);
+    ctx.state.auth =
+      "error" in parsed ? ({ error: parsed.error } satisfies AuthOutcome) : await check(ctx, parsed.token);
     await next();
   };
+}
+
+function repeatsAuthorization(rawHeaders: readonly string[]): boolean {
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 13 && name.toLowerCase() === "authorization" && ++seen > 1) return true;
+  }
+  return false;
 }
 
 function secretProvider(config: JwtConfig): KeyObject | ((header: jwt.JwtHeader) => Promise<KeyObject>) {

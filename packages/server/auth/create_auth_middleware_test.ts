@@ -8,6 +8,7 @@ import Koa from "koa";
 import type { JwtConfig } from "../config/load_config.ts";
 import type { AuthOutcome } from "./auth_user.ts";
 import { createAuthMiddleware } from "./create_auth_middleware.ts";
+import { VerifiedTokens } from "./verified_tokens.ts";
 
 const SECRET = "s".repeat(32);
 const servers: Server[] = [];
@@ -21,18 +22,24 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<stri
 }
 
 /** A Koa app that answers with what authentication concluded. */
-async function authApp(config: Partial<JwtConfig>): Promise<(token: string) => Promise<string>> {
+async function authApp(
+  config: Partial<JwtConfig>,
+  remembered?: VerifiedTokens,
+): Promise<(token: string) => Promise<string>> {
   const app = new Koa();
   app.use(
-    createAuthMiddleware({
-      secret: SECRET,
-      algorithms: ["HS256"],
-      issuer: undefined,
-      audience: undefined,
-      jwksUrl: undefined,
-      clockToleranceSeconds: 10,
-      ...config,
-    }),
+    createAuthMiddleware(
+      {
+        secret: SECRET,
+        algorithms: ["HS256"],
+        issuer: undefined,
+        audience: undefined,
+        jwksUrl: undefined,
+        clockToleranceSeconds: 10,
+        ...config,
+      },
+      remembered,
+    ),
   );
   app.use((ctx) => {
     const auth = ctx.state.auth as AuthOutcome;
@@ -80,6 +87,32 @@ describe("shared secret", () => {
       await check(jwt.sign({ sub: "a", exp: now() + 60, nbf: now() + 60 }, SECRET)),
       "refused: Unauthorized: token not yet valid",
     );
+  });
+});
+
+describe("tokens verified a moment ago", () => {
+  test("only tokens that passed are remembered, each once", async () => {
+    const remembered = new VerifiedTokens({ capacity: 10, maxAgeMs: 60_000, clockToleranceSeconds: 0 });
+    const check = await authApp({}, remembered);
+    const token = jwt.sign({ sub: "alice", scope: "tasks:write" }, SECRET, { expiresIn: 60 });
+    assert.equal(await check(token), "user alice [tasks:write]");
+    assert.equal(await check(token), "user alice [tasks:write]");
+    assert.equal(remembered.size, 1);
+    assert.equal(
+      await check(jwt.sign({ sub: "alice", exp: now() + 60 }, "x".repeat(32))),
+      "refused: Unauthorized: invalid token",
+    );
+    assert.equal(await check(jwt.sign({ exp: now() + 60 }, SECRET)), "refused: Unauthorized: token has no sub");
+    assert.equal(remembered.size, 1);
+  });
+
+  test("a remembered token is refused once it expires", async () => {
+    const check = await authApp({ clockToleranceSeconds: 0 });
+    const exp = now() + 2;
+    const token = jwt.sign({ sub: "alice", exp }, SECRET);
+    assert.equal(await check(token), "user alice []");
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    assert.equal(await check(token), "refused: Unauthorized: token expired");
   });
 });
 

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
 import { initOrm } from "./init_orm.ts";
+import { TaskCache } from "../tasks/task_cache.ts";
 import { type TaskRecord, TaskRepository } from "./task_repository.ts";
 
 let db: TestDatabase;
@@ -78,4 +79,19 @@ test("concurrent replaces of one task leave one of them whole", async () => {
   const final = await new TaskRepository(orm.em.fork()).findWithOutputs("race");
   const winner = versions.find((version) => version.ownerId === final?.ownerId);
   assert.deepEqual(final, winner);
+});
+
+test("a task answered from the cache needs no EntityManager at all", async () => {
+  const cache = new TaskCache({ capacity: 100, ttlMs: 60_000 });
+  await new TaskRepository(orm.em.fork()).replace(task("lazy", 3));
+  await new TaskRepository(orm.em.fork(), cache).findWithOutputs("lazy");
+  const forks: string[] = [];
+  const lazy = new TaskRepository(() => {
+    forks.push("fork");
+    return orm.em.fork();
+  }, cache);
+  assert.deepEqual(await lazy.findWithOutputs("lazy"), task("lazy", 3));
+  assert.deepEqual(forks, []);
+  assert.equal(await lazy.findWithOutputs("not-there"), null);
+  assert.deepEqual(forks, ["fork"]);
 });

@@ -58,16 +58,22 @@ interface TaskRow {
  * ```
  */
 export class TaskRepository {
-  #em: EntityManager;
+  #em: EntityManager | (() => EntityManager);
   #cache: TaskCache | undefined;
 
   /**
-   * @param em The request's entity manager.
+   * @param em The request's entity manager, or how to fork one when it is first needed.
    * @param cache Finished tasks kept in memory, shared by requests; none means every read queries.
    */
-  constructor(em: EntityManager, cache?: TaskCache) {
+  constructor(em: EntityManager | (() => EntityManager), cache?: TaskCache) {
     this.#em = em;
     this.#cache = cache;
+  }
+
+  // Forked on first use: an answer from the cache needs no EntityManager at all.
+  get #forked(): EntityManager {
+    if (typeof this.#em === "function") this.#em = this.#em();
+    return this.#em;
   }
 
   /**
@@ -82,7 +88,7 @@ export class TaskRepository {
     if (cached !== undefined) return cached;
     const epoch = this.#cache?.epoch ?? 0;
     // Plain rows, not entities: this is the hot path, and nothing here is ever written back.
-    const rows = await this.#em.getConnection().execute<TaskRow[]>(FIND_WITH_OUTPUTS, [id], "all");
+    const rows = await this.#forked.getConnection().execute<TaskRow[]>(FIND_WITH_OUTPUTS, [id], "all");
     const first = rows[0];
     if (first === undefined) return null;
     const record: TaskRecord = {
@@ -115,7 +121,7 @@ export class TaskRepository {
     const now = new Date();
     // Before and after: reads racing with the write are not cached, and the old record is gone once it commits.
     this.#cache?.invalidate(task.id);
-    await this.#em.transactional(async (tx) => {
+    await this.#forked.transactional(async (tx) => {
       await tx.upsert(
         AnalysisTask,
         { id: task.id, ownerId: task.ownerId, status: task.status, createdAt: now, updatedAt: now },

@@ -76,7 +76,7 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
   return {
     auth,
     databaseReady: services.status?.databaseReady ?? true,
-    tasks: new TaskRepository(services.orm.em.fork(), services.taskCache),
+    tasks: new TaskRepository(() => services.orm.em.fork(), services.taskCache),
     signer: services.signer,
     ttl: services.ttl,
     rateLimiter: services.rateLimiter,

@@ -11,6 +11,8 @@ const t = initTRPC
   .context<Context>()
   .meta<OpenApiMeta>()
   .create({
+    // The envelope never carries a stack, so tRPC need not format one for every error shape (each 404).
+    isDev: false,
     errorFormatter: ({ error }) => {
       const { code, message } = toErrorAnswer(error);
       return { code, message, data: null };
@@ -34,33 +36,38 @@ const TRPC_CODES: Record<number, TRPC_ERROR_CODE_KEY> = {
 
 // tRPC wraps a thrown ApiError (or a database fault) as INTERNAL_SERVER_ERROR;
 // give it the code its answer calls for, so both faces send HTTP status = envelope code.
-const mapped = t.procedure.use(async ({ next }) => {
-  const result = await next();
-  if (result.ok) return result;
-  const code = TRPC_CODES[toErrorAnswer(result.error).code] ?? "INTERNAL_SERVER_ERROR";
-  if (code === result.error.code) return result;
-  throw new TRPCError({ code, message: result.error.message, cause: result.error.cause ?? result.error });
-});
-
-// Until migrations have run (PostgreSQL was down at start-up), every procedure answers 503 at once.
-const procedure = mapped.use(({ ctx, next }) => {
-  if (!ctx.databaseReady) throw new UnavailableError("the database is not ready (unreachable at start-up)");
-  return next();
-});
+function withAnswerCode(error: unknown): TRPCError {
+  const code = TRPC_CODES[toErrorAnswer(error).code] ?? "INTERNAL_SERVER_ERROR";
+  if (error instanceof TRPCError) {
+    return code === error.code ? error : new TRPCError({ code, message: error.message, cause: error.cause ?? error });
+  }
+  return new TRPCError({ code, message: error instanceof Error ? error.message : String(error), cause: error });
+}
 
 /**
- * A procedure for an authenticated user: answers 401 (with the reason) when
- * the request's token was missing or refused, then 429 when the user has no
- * token left in their rate-limit bucket — both before any input is read.
+ * A procedure for an authenticated user: answers 503 at once until
+ * migrations have run (PostgreSQL was down at start-up), then 401 (with the
+ * reason) when the request's token was missing or refused, then 429 when the
+ * user has no token left in their rate-limit bucket — all before any input
+ * is read. One middleware for all of it, errors of the procedure included:
+ * each level of tRPC's middleware chain copies the call's options and context.
  */
-export const authedProcedure = procedure.use(async ({ ctx, next }) => {
-  if (ctx.auth.error !== undefined) throw ctx.auth.error;
-  const user = ctx.auth.user;
-  if (ctx.rateLimiter !== undefined) {
-    const verdict = await ctx.rateLimiter.take(user.id);
-    if (!verdict.allowed) throw ApiError.tooManyRequests(verdict.retryAfterSeconds);
+export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  let result;
+  try {
+    if (!ctx.databaseReady) throw new UnavailableError("the database is not ready (unreachable at start-up)");
+    if (ctx.auth.error !== undefined) throw ctx.auth.error;
+    const user = ctx.auth.user;
+    if (ctx.rateLimiter !== undefined) {
+      const verdict = await ctx.rateLimiter.take(user.id);
+      if (!verdict.allowed) throw ApiError.tooManyRequests(verdict.retryAfterSeconds);
+    }
+    result = await next({ ctx: { user } });
+  } catch (error) {
+    throw withAnswerCode(error);
   }
-  return next({ ctx: { ...ctx, user } });
+  if (result.ok) return result;
+  throw withAnswerCode(result.error);
 });
 
 /** The scope a token needs to record tasks. */
