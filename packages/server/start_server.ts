@@ -7,6 +7,7 @@ import type { Config } from "./config/load_config.ts";
 import { persistedSecret } from "./config/persisted_secret.ts";
 import { DatabaseReadiness } from "./db/database_readiness.ts";
 import { initOrm } from "./db/init_orm.ts";
+import { TaskChangeListener } from "./db/task_change_listener.ts";
 import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
 import { seedDemo } from "./demo/seed_demo.ts";
 import { answerClientErrors } from "./http/answer_client_errors.ts";
@@ -32,6 +33,8 @@ export interface RunningServer {
   signer: UrlSigner;
   /** Whether the database is the embedded one. */
   embeddedDatabase: boolean;
+  /** Whether every replica's task changes reach this one's cache now (`TASK_CACHE_LISTEN`). */
+  taskCacheListening(): boolean;
   /**
    * Shuts down gracefully: `/readyz` turns 503, new connections are refused,
    * requests in flight finish (up to `SHUTDOWN_TIMEOUT_MS`), then the pool
@@ -143,6 +146,17 @@ export async function startServer(config: Config, options: StartServerOptions): 
     await readiness.start();
     const taskCache =
       config.taskCache.capacity === 0 || config.taskCache.ttlMs === 0 ? undefined : new TaskCache(config.taskCache);
+    let listener: TaskChangeListener | undefined;
+    if (taskCache !== undefined && config.taskCache.listen) {
+      listener = new TaskChangeListener(databaseUrl, {
+        onChange: (taskId) => taskCache.invalidate(taskId),
+        onListening: (listening) => taskCache.setNoticed(listening),
+        logger,
+        connectTimeoutMs: config.databaseConnectTimeoutMs,
+      });
+      listener.start();
+      cleanups.push(() => (listener as TaskChangeListener).close());
+    }
     const status = {
       get databaseReady() {
         return readiness.ready;
@@ -172,6 +186,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       orm,
       signer,
       embeddedDatabase: config.databaseUrl === undefined,
+      taskCacheListening: () => listener?.listening ?? false,
       close: cleanup,
     };
   } catch (error) {

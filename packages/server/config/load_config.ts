@@ -68,8 +68,11 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** How long a shutdown waits for requests in flight, in ms. */
   shutdownTimeoutMs: number;
-  /** The finished-task cache: capacity in tasks plus outputs (0 turns it off), and how long an entry is served. */
-  taskCache: { capacity: number; ttlMs: number };
+  /**
+   * The finished-task cache: capacity in tasks plus outputs (0 turns it off), how long an entry is served
+   * while change notices are not arriving, and whether to listen for them (LISTEN/NOTIFY).
+   */
+  taskCache: { capacity: number; ttlMs: number; listen: boolean };
   /** Data folder (absolute): embedded PostgreSQL, generated secrets, local files. */
   dataDir: string;
   /** Token verification. */
@@ -161,6 +164,7 @@ export const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
   TASK_CACHE_CAPACITY: integer("TASK_CACHE_CAPACITY", 0, 100_000_000).default(200_000),
   TASK_CACHE_TTL_MS: integer("TASK_CACHE_TTL_MS", 0, 86_400_000).default(10_000),
+  TASK_CACHE_LISTEN: boolean("TASK_CACHE_LISTEN").default(true),
   DATA_DIR: nonEmpty("DATA_DIR").default(".data"),
   JWT_SECRET: nonEmpty("JWT_SECRET").optional(),
   JWT_ALGORITHMS: z
@@ -317,7 +321,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     databaseConnectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
-    taskCache: { capacity: vars.TASK_CACHE_CAPACITY, ttlMs: vars.TASK_CACHE_TTL_MS },
+    taskCache: { capacity: vars.TASK_CACHE_CAPACITY, ttlMs: vars.TASK_CACHE_TTL_MS, listen: vars.TASK_CACHE_LISTEN },
     dataDir,
     jwt: {
       secret: jwtSecret,

@@ -32,6 +32,7 @@ test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA
   assert.deepEqual(config.jwt.algorithms, ["HS256"]);
   assert.equal(config.seedDemo, true);
   assert.equal(config.logLevel, "info");
+  assert.deepEqual(config.taskCache, { capacity: 200_000, ttlMs: 10_000, listen: true });
 });
 
 test("every variable is read by its exact name", () => {
@@ -47,6 +48,9 @@ test("every variable is read by its exact name", () => {
     JWT_AUDIENCE: "taskdl,other",
     STORAGE_DRIVER: "local",
     STORAGE_LOCAL_DIR: "/srv/files",
+    TASK_CACHE_CAPACITY: "5000",
+    TASK_CACHE_TTL_MS: "2500",
+    TASK_CACHE_LISTEN: "false",
     URL_SIGNING_KEY: KEY,
     DOWNLOAD_URL_TTL: "1",
     DOWNLOAD_URL_MAX_TTL: "7200",
@@ -65,6 +69,7 @@ test("every variable is read by its exact name", () => {
   assert.equal(config.downloadUrlMaxTtl, 7200);
   assert.equal(config.seedDemo, false);
   assert.equal(config.logLevel, "warn");
+  assert.deepEqual(config.taskCache, { capacity: 5000, ttlMs: 2500, listen: false });
 });
 
 test("a bad value stops start-up naming the variable, without echoing secrets", () => {
@@ -83,6 +88,7 @@ test("a bad value stops start-up naming the variable, without echoing secrets", 
       /DOWNLOAD_URL_TTL \(9000\) must not exceed DOWNLOAD_URL_MAX_TTL/,
     ],
     [{ SEED_DEMO: "maybe" }, /SEED_DEMO must be true or false/],
+    [{ TASK_CACHE_LISTEN: "sometimes" }, /TASK_CACHE_LISTEN must be true or false/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL must be one of/],
     [{ JWT_JWKS_URL: "https://idp.example.com/jwks" }, /set either JWT_SECRET or JWT_JWKS_URL, not both/],
     [

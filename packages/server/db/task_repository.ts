@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { TaskStatus } from "@taskdl/contract";
+import { TASK_CHANGES_CHANNEL } from "./task_change_listener.ts";
 import { AnalysisTask } from "./task_entity.ts";
 import type { TaskCache } from "../tasks/task_cache.ts";
 import { TaskOutput } from "./task_output_entity.ts";
@@ -113,7 +114,9 @@ export class TaskRepository {
    * Replaces a task's record as a whole, in one transaction: the task row is
    * inserted or updated (keeping its creation time) and its outputs are
    * swapped for the given ones. Concurrent replacements of one task
-   * serialise on its row; the last to commit wins whole.
+   * serialise on its row; the last to commit wins whole. The commit
+   * announces the change on {@linkcode TASK_CHANGES_CHANNEL}, so every
+   * replica's cache drops the task.
    *
    * @param task The task as it should now be.
    */
@@ -143,6 +146,8 @@ export class TaskRepository {
           })),
         );
       }
+      // Delivered on commit to every replica listening (task_change_listener.ts), which drops its copy.
+      await tx.execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, task.id], "run");
     });
     this.#cache?.invalidate(task.id);
   }

@@ -5,26 +5,55 @@ import { startTestServer, type TestServer } from "../testing/start_test_server.t
 
 // The finished-task cache seen from outside: a finished task is answered from
 // memory, ownership is still checked, the replica that takes a write never
-// serves the old record, and another replica serves it for at most
+// serves the old record, other replicas drop it when the write's change
+// notice arrives — and, where notices are off or lost, serve it for at most
 // TASK_CACHE_TTL_MS.
 
 const PATH = "/analysis/task/get/Download/url?taskId=";
 let writer: TestServer;
 let other: TestServer;
+let deaf: TestServer;
 
 before(async () => {
-  writer = await startTestServer({ TASK_CACHE_TTL_MS: "1500" });
-  // A second replica on the same database (and the same storage folder, as replicas share a store).
-  other = await startTestServer({
-    TASK_CACHE_TTL_MS: "1500",
+  // An age bound of a minute: only change notices can make these replicas see a write sooner.
+  writer = await startTestServer({ TASK_CACHE_TTL_MS: "60000" });
+  // Replicas on the same database (and the same storage folder, as replicas share a store).
+  const replica = {
     DATABASE_URL: writer.config.databaseUrl as string,
     STORAGE_LOCAL_DIR: (writer.running.signer as LocalUrlSigner).root,
-  });
+  };
+  other = await startTestServer({ TASK_CACHE_TTL_MS: "60000", ...replica });
+  deaf = await startTestServer({ TASK_CACHE_TTL_MS: "1500", TASK_CACHE_LISTEN: "false", ...replica });
+  await Promise.all([listening(writer), listening(other)]);
 });
 after(async () => {
+  await deaf?.close();
   await other?.close();
   await writer?.close();
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The listeners' own connections, as PostgreSQL sees them.
+const listeners = async () =>
+  (await writer.running.orm.em
+    .getConnection()
+    .execute("select pid from pg_stat_activity where application_name = 'taskdl-task-changes'")) as { pid: number }[];
+
+async function listening(server: TestServer): Promise<void> {
+  for (let i = 0; i < 100 && !server.running.taskCacheListening(); i++) await sleep(50);
+  assert.ok(server.running.taskCacheListening(), "the replica listens for task changes");
+}
+
+// Polls until `expected` or the deadline; answers how long it took.
+async function until(server: TestServer, taskId: string, expected: string, deadlineMs: number): Promise<number> {
+  const started = Date.now();
+  while ((await names(server, taskId)) !== expected) {
+    assert.ok(Date.now() - started < deadlineMs, `${taskId} still not ${expected} after ${deadlineMs} ms`);
+    await sleep(20);
+  }
+  return Date.now() - started;
+}
 
 const names = async (server: TestServer, taskId: string, user = "alice") => {
   const res = await server.get(`${PATH}${taskId}`, server.token(user));
@@ -53,16 +82,47 @@ test("a finished task is answered from memory: no query, ownership still checked
   }
 });
 
-test("the replica that takes a write serves the new record at once; another one within the TTL", async () => {
+test("the replica that takes a write serves the new record at once; others as soon as the notice arrives", async () => {
   assert.equal((await put("c2", ["old.tif"])).status, 200);
-  assert.equal(await names(writer, "c2"), "old.tif");
-  assert.equal(await names(other, "c2"), "old.tif");
+  for (const server of [writer, other]) assert.equal(await names(server, "c2"), "old.tif");
   assert.equal((await put("c2", ["new.tif"])).status, 200);
   assert.equal(await names(writer, "c2"), "new.tif", "no staleness where the write happened");
-  const stale = await names(other, "c2");
+  // Well inside the minute-long age bound the cached old record would otherwise be served for.
+  await until(other, "c2", "new.tif", 2000);
+});
+
+test("with notices off, another replica serves the old record for at most TASK_CACHE_TTL_MS", async () => {
+  assert.equal((await put("c4", ["old.tif"])).status, 200);
+  assert.equal(await names(deaf, "c4"), "old.tif");
+  assert.equal((await put("c4", ["new.tif"])).status, 200);
+  const stale = await names(deaf, "c4");
   assert.ok(stale === "old.tif" || stale === "new.tif");
-  await new Promise((resolve) => setTimeout(resolve, 1600));
-  assert.equal(await names(other, "c2"), "new.tif", "fresh after TASK_CACHE_TTL_MS");
+  await sleep(1600);
+  assert.equal(await names(deaf, "c4"), "new.tif", "fresh after TASK_CACHE_TTL_MS");
+});
+
+test("when the notices' connection is lost, nothing cached before is trusted, and notices resume", async () => {
+  assert.equal((await put("c5", ["old.tif"])).status, 200);
+  assert.equal(await names(other, "c5"), "old.tif");
+  const before = await listeners();
+  assert.equal(before.length, 2, "one listening connection per listening replica");
+  await writer.running.orm.em
+    .getConnection()
+    .execute("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'taskdl-task-changes'");
+  // Written while the replicas may not be listening: its notice can be missed.
+  assert.equal((await put("c5", ["new.tif"])).status, 200);
+  await until(other, "c5", "new.tif", 2000);
+  await Promise.all([listening(writer), listening(other)]);
+  const after = await listeners();
+  assert.equal(after.length, 2, "reconnected");
+  assert.ok(
+    after.every(({ pid }) => !before.some((old) => old.pid === pid)),
+    "on new connections",
+  );
+  // Notices flow again: a cached record is dropped at once, not after a minute.
+  assert.equal(await names(other, "c5"), "new.tif");
+  assert.equal((await put("c5", ["newer.tif"])).status, 200);
+  await until(other, "c5", "newer.tif", 2000);
 });
 
 test("unfinished tasks are never cached: the moment a task succeeds, it is served", async () => {

@@ -4,8 +4,16 @@ import type { TaskRecord } from "../db/task_repository.ts";
 export interface TaskCacheOptions {
   /** How many outputs (plus one per task) the cache holds at most; the least recently used go first. */
   capacity: number;
-  /** How long an entry is served before it is read again, in ms: the bound on staleness across replicas. */
+  /**
+   * How long an entry is served before it is read again, in ms, while change
+   * notices are not arriving: the bound on staleness across replicas then.
+   */
   ttlMs: number;
+  /**
+   * The same while change notices arrive (each replica's writes drop the entry
+   * everywhere at once); bounds only changes made outside the ingest path. Five minutes by default.
+   */
+  noticedTtlMs?: number;
   /** The clock, in ms (tests move it). */
   now?: () => number;
 }
@@ -38,6 +46,7 @@ export class TaskCache {
   #entries = new Map<string, Entry>();
   #weight = 0;
   #epoch = 0;
+  #noticed = false;
   #options: TaskCacheOptions;
   #now: () => number;
 
@@ -96,7 +105,7 @@ export class TaskCache {
     this.#entries.set(record.id, {
       record: Object.freeze(record),
       weight,
-      expiresAt: this.#now() + this.#options.ttlMs,
+      expiresAt: this.#now() + (this.#noticed ? (this.#options.noticedTtlMs ?? 300_000) : this.#options.ttlMs),
     });
     this.#weight += weight;
     for (const [id, entry] of this.#entries) {
@@ -114,6 +123,20 @@ export class TaskCache {
     this.#epoch++;
     const entry = this.#entries.get(id);
     if (entry !== undefined) this.#drop(id, entry);
+  }
+
+  /**
+   * Says whether change notices arrive. On every change, all entries are
+   * forgotten and reads in flight are not kept: notices may have been missed.
+   *
+   * @param noticed Whether every replica's writes are being announced to this one.
+   */
+  setNoticed(noticed: boolean): void {
+    if (noticed === this.#noticed) return;
+    this.#noticed = noticed;
+    this.#epoch++;
+    this.#entries.clear();
+    this.#weight = 0;
   }
 
   #drop(id: string, entry: Entry): void {

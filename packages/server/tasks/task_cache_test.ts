@@ -60,3 +60,23 @@ test("the weight bound evicts the least recently used; a task bigger than the ca
   assert.equal(cache.get("huge"), undefined);
   assert.equal(cache.weight, 9);
 });
+
+test("while change notices arrive, entries live for noticedTtlMs; either edge forgets everything", () => {
+  let now = 0;
+  const cache = new TaskCache({ capacity: 100, ttlMs: 1000, noticedTtlMs: 60_000, now: () => now });
+  cache.set(task("short"), cache.epoch);
+  cache.setNoticed(true);
+  assert.equal(cache.get("short"), undefined, "kept before notices: dropped");
+  assert.equal(cache.weight, 0);
+  cache.set(task("long"), cache.epoch);
+  now = 59_999;
+  assert.equal(cache.get("long")?.id, "long");
+  const epoch = cache.epoch;
+  cache.setNoticed(false);
+  assert.equal(cache.get("long"), undefined, "notices lost: nothing kept is trusted");
+  cache.set(task("raced"), epoch);
+  assert.equal(cache.get("raced"), undefined, "a read that began before the loss is not kept");
+  cache.set(task("after"), cache.epoch);
+  now += 1000;
+  assert.equal(cache.get("after"), undefined, "back to ttlMs");
+});
