@@ -110,7 +110,7 @@ test("with SignedAnswers, a hot task is signed once per record and expiry; a rep
     stat: async () => ({ size: 1 }),
   };
   const cache = new TaskCache({ capacity: 1000, ttlMs: 60_000 });
-  const answers = new SignedAnswers({ capacity: 1000, now: () => 5_000 });
+  const answers = new SignedAnswers({ capacity: 1000, minOutputs: 1, now: () => 5_000 });
   const repository = () => new TaskRepository(orm.em.fork(), cache);
   await repository().replace({
     id: "hot",

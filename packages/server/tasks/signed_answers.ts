@@ -8,7 +8,10 @@ import type { TaskRecord } from "../db/task_repository.ts";
  * task of 1,000 outputs is signed once a second instead of once a request.
  * An answer is reused only for the very record object it was made from (a
  * task replaced since is a new object), and everything is forgotten when the
- * second turns, so memory stays bounded by `capacity` outputs.
+ * second turns, so memory stays bounded by `capacity` outputs. Tasks with
+ * fewer than `minOutputs` outputs are not kept: signing two links costs a
+ * few microseconds, less than keeping the answer a second costs the garbage
+ * collector (kept answers outlive the young generation).
  *
  * @example
  * ```ts
@@ -21,13 +24,16 @@ export class SignedAnswers {
   #weight = 0;
   #entries = new Map<string, { record: TaskRecord; answer: DownloadUrlResp }>();
   #capacity: number;
+  #minOutputs: number;
   #now: () => number;
 
   /**
-   * @param options How many outputs' worth of answers one second may keep; the clock.
+   * @param options How many outputs' worth of answers one second may keep; the fewest outputs worth keeping
+   *   (8 by default); the clock.
    */
-  constructor(options: { capacity: number; now?: () => number }) {
+  constructor(options: { capacity: number; minOutputs?: number; now?: () => number }) {
     this.#capacity = options.capacity;
+    this.#minOutputs = options.minOutputs ?? 8;
     this.#now = options.now ?? Date.now;
   }
 
@@ -55,7 +61,7 @@ export class SignedAnswers {
   set(record: TaskRecord, expiresAtSeconds: number, answer: DownloadUrlResp): DownloadUrlResp {
     this.#turn();
     const weight = 1 + record.outputs.length;
-    if (this.#weight + weight <= this.#capacity) {
+    if (record.outputs.length >= this.#minOutputs && this.#weight + weight <= this.#capacity) {
       this.#entries.set(`${record.id}\u0000${expiresAtSeconds}`, { record, answer });
       this.#weight += weight;
     }

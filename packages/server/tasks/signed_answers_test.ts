@@ -19,7 +19,7 @@ const answer = (taskId: string) => ({ taskId, downloadUrls: [], totalSize: 0 });
 
 test("an answer is reused within its second, for the same record object and expiry only", () => {
   let now = 10_000;
-  const answers = new SignedAnswers({ capacity: 100, now: () => now });
+  const answers = new SignedAnswers({ capacity: 100, minOutputs: 1, now: () => now });
   const task = record("a");
   const made = answers.set(task, 3610, answer("a"));
   assert.equal(answers.get(task, 3610), made);
@@ -32,11 +32,21 @@ test("an answer is reused within its second, for the same record object and expi
 });
 
 test("one second keeps at most capacity outputs' worth of answers", () => {
-  const answers = new SignedAnswers({ capacity: 5, now: () => 0 });
+  const answers = new SignedAnswers({ capacity: 5, minOutputs: 1, now: () => 0 });
   const small = record("s", 1);
   const big = record("b", 4);
   answers.set(small, 60, answer("s"));
   answers.set(big, 60, answer("b"));
   assert.notEqual(answers.get(small, 60), undefined);
   assert.equal(answers.get(big, 60), undefined, "2 + 5 > 5: not kept");
+});
+
+test("answers of tasks with fewer than minOutputs outputs are not kept", () => {
+  const answers = new SignedAnswers({ capacity: 100, now: () => 0 });
+  const few = record("few", 7);
+  answers.set(few, 60, answer("few"));
+  const many = record("many", 8);
+  answers.set(many, 60, answer("many"));
+  assert.equal(answers.get(few, 60), undefined);
+  assert.notEqual(answers.get(many, 60), undefined);
 });
