@@ -25,6 +25,7 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "@taskdl/serv
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";
+import { serviceArgs } from "./_service_command.ts";
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +51,6 @@ if (!(seconds > 0 && rounds >= 1 && connections >= 1) || [...scenarios].some((n)
 const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`];
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const MAIN = here("../../packages/server/main.ts");
 const FLOOR = here("./floor_server.ts");
 const WORKER = here("./_autocannon_worker.ts");
 const SECRET = "bench-jwt-secret-of-at-least-32-bytes!!";
@@ -116,8 +116,8 @@ try {
   database = await startEmbeddedPostgres(join(dir, "pg"), { password: "bench", database: "bench" });
   const databaseUrl = database.url;
   const [servicePort, floorPort] = [await freePort(), await freePort()];
-  const [serviceCommand, serviceArgs] = pin(0, [process.execPath, ...profile, MAIN]);
-  const service = spawn(serviceCommand, serviceArgs, {
+  const [serviceCommand, serviceCommandArgs] = pin(0, [process.execPath, ...profile, ...serviceArgs()]);
+  const service = spawn(serviceCommand, serviceCommandArgs, {
     env: {
       ...process.env,
       PORT: String(servicePort),

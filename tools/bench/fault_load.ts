@@ -21,6 +21,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@taskdl/serv
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";
+import { serviceArgs } from "./_service_command.ts";
 import type { Sample } from "./_load_worker.ts";
 
 const { values } = parseArgs({
@@ -38,7 +39,6 @@ if (!(seconds > 0 && readers >= 1 && writers >= 0)) {
   throw new Error("usage: fault_load.ts [--seconds S>0] [--readers N>=1] [--writers N>=0]");
 }
 
-const MAIN = fileURLToPath(new URL("../../packages/server/main.ts", import.meta.url));
 const WORKER = fileURLToPath(new URL("./_load_worker.ts", import.meta.url));
 const SECRET = "fault-load-secret-of-at-least-32-bytes!";
 const PASSWORD = "fault-load";
@@ -73,7 +73,7 @@ let worker: ChildProcess | undefined;
 try {
   await startDatabase();
   const servicePort = await freePort();
-  service = spawn(process.execPath, [MAIN], {
+  service = spawn(process.execPath, serviceArgs(), {
     env: {
       ...process.env,
       PORT: String(servicePort),
