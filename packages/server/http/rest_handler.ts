@@ -78,6 +78,17 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
  */
 export function createRestHandler(router: typeof appRouter, route: RestRoute, options: RestHandlerOptions) {
   const { createContext, onFault } = options;
+  // A frozen answer is shared by requests (a hot task's, for its second): its bytes are made once.
+  const bodies = new WeakMap<object, Buffer>();
+  const serialise = (data: unknown): Buffer => {
+    const shared = typeof data === "object" && data !== null && Object.isFrozen(data);
+    let body = shared ? bodies.get(data) : undefined;
+    if (body === undefined) {
+      body = Buffer.from(JSON.stringify(data));
+      if (shared) bodies.set(data, body);
+    }
+    return body;
+  };
   return async function rest(ctx: KoaContext, body: unknown): Promise<void> {
     const input: Record<string, unknown> = body === undefined ? queryInput(ctx.querystring) : { ...(body as object) };
     Object.assign(input, ctx.params);
@@ -94,7 +105,7 @@ export function createRestHandler(router: typeof appRouter, route: RestRoute, op
       ctx.status = 200;
       ctx.type = "application/json";
       ctx.set("Cache-Control", "no-store");
-      ctx.body = JSON.stringify(data);
+      ctx.body = serialise(data);
     } catch (error) {
       const answer = toErrorAnswer(error);
       if (answer.fault !== undefined) onFault(answer.fault, ctx);

@@ -1,5 +1,6 @@
 import type { DownloadUrlResp } from "@taskdl/contract";
 import type { TaskRecord } from "../db/task_repository.ts";
+import { deepFreeze } from "./deep_freeze.ts";
 
 /**
  * Answers already signed in the current second. A link depends only on the
@@ -62,7 +63,8 @@ export class SignedAnswers {
     this.#turn();
     const weight = 1 + record.outputs.length;
     if (record.outputs.length >= this.#minOutputs && this.#weight + weight <= this.#capacity) {
-      this.#entries.set(`${record.id}\u0000${expiresAtSeconds}`, { record, answer });
+      // Frozen: shared by requests, and checked and serialised once (trpc/validated_once.ts).
+      this.#entries.set(`${record.id}\u0000${expiresAtSeconds}`, { record, answer: deepFreeze(answer) });
       this.#weight += weight;
     }
     return answer;

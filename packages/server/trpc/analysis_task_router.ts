@@ -2,7 +2,9 @@ import { commonResponse, DownloadUrlRequest, DownloadUrlResp, PutTaskRequest, Ta
 import { z } from "zod";
 import { getDownloadUrls } from "../tasks/get_download_urls.ts";
 import { putTask } from "../tasks/put_task.ts";
+import { success } from "./success.ts";
 import { authedProcedure, router, writerProcedure } from "./trpc.ts";
+import { validatedOnce } from "./validated_once.ts";
 
 const AuthorizationHeader = z.object({
   authorization: z.string().meta({
@@ -35,10 +37,10 @@ const SPEC_SUCCESS_EXAMPLE = {
 };
 
 /** The success envelope of `getDownloadUrl`. */
-export const DownloadUrlEnvelope = commonResponse(DownloadUrlResp, {
-  id: "DownloadUrlEnvelope",
-  example: SPEC_SUCCESS_EXAMPLE,
-});
+// Validated once per answer: a hot task's answer is shared by the requests of its second.
+export const DownloadUrlEnvelope = validatedOnce(
+  commonResponse(DownloadUrlResp, { id: "DownloadUrlEnvelope", example: SPEC_SUCCESS_EXAMPLE }),
+);
 
 /** The success envelope of `put`. */
 export const TaskEnvelope = commonResponse(TaskResp, { id: "TaskEnvelope" });
@@ -72,18 +74,18 @@ export const analysisTaskRouter = router({
     })
     .input(DownloadUrlRequest)
     .output(DownloadUrlEnvelope)
-    .query(async ({ input, ctx }) => ({
-      code: 200 as const,
-      message: "success" as const,
-      data: await getDownloadUrls(input, {
-        userId: ctx.user.id,
-        tasks: ctx.tasks,
-        signer: ctx.signer,
-        defaultTtl: ctx.ttl.defaultTtl,
-        maxTtl: ctx.ttl.maxTtl,
-        answers: ctx.answers,
-      }),
-    })),
+    .query(async ({ input, ctx }) =>
+      success(
+        await getDownloadUrls(input, {
+          userId: ctx.user.id,
+          tasks: ctx.tasks,
+          signer: ctx.signer,
+          defaultTtl: ctx.ttl.defaultTtl,
+          maxTtl: ctx.ttl.maxTtl,
+          answers: ctx.answers,
+        }),
+      ),
+    ),
 
   put: writerProcedure
     .meta({
@@ -102,9 +104,5 @@ export const analysisTaskRouter = router({
     })
     .input(PutTaskRequest)
     .output(TaskEnvelope)
-    .mutation(async ({ input, ctx }) => ({
-      code: 200 as const,
-      message: "success" as const,
-      data: await putTask(input, { tasks: ctx.tasks, signer: ctx.signer }),
-    })),
+    .mutation(async ({ input, ctx }) => success(await putTask(input, { tasks: ctx.tasks, signer: ctx.signer }))),
 });
