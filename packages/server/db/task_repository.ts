@@ -79,7 +79,7 @@ export class TaskRepository {
 
   /**
    * Loads a task and its outputs with one SQL query — or none, when the task
-   * is finished and in the cache.
+   * is finished and in the cache (or known not to exist, while change notices arrive).
    *
    * @param id The task id.
    * @returns The task, or `null` when there is none with this id.
@@ -91,7 +91,10 @@ export class TaskRepository {
     // Plain rows, not entities: this is the hot path, and nothing here is ever written back.
     const rows = await this.#forked.getConnection().execute<TaskRow[]>(FIND_WITH_OUTPUTS, [id], "all");
     const first = rows[0];
-    if (first === undefined) return null;
+    if (first === undefined) {
+      this.#cache?.setMissing(id, epoch);
+      return null;
+    }
     const record: TaskRecord = {
       id,
       ownerId: first.owner_id,

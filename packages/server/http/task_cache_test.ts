@@ -156,3 +156,12 @@ test("a hot task of many outputs is answered with the same bytes within a second
   assert.equal((await put("c6", ["only.tif"])).status, 200);
   assert.equal(await names(writer, "c6"), "only.tif", "a replaced task is not answered from the old second");
 });
+
+test("a task asked for before it exists is served everywhere as soon as it is recorded", async () => {
+  for (const server of [writer, other, deaf]) assert.equal(await names(server, "c7"), 404);
+  assert.equal(await names(other, "c7"), 404, "asked twice: now known missing on the listening replica");
+  assert.equal((await put("c7", ["late.tif"])).status, 200);
+  assert.equal(await names(writer, "c7"), "late.tif");
+  assert.equal(await names(deaf, "c7"), "late.tif", "without notices nothing missing is remembered");
+  await until(other, "c7", "late.tif", 2000);
+});

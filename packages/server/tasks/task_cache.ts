@@ -44,6 +44,8 @@ interface Entry {
  */
 export class TaskCache {
   #entries = new Map<string, Entry>();
+  // Ids known not to exist, with when that stops being trusted; kept only while notices arrive.
+  #missing = new Map<string, number>();
   #weight = 0;
   #epoch = 0;
   #noticed = false;
@@ -72,11 +74,12 @@ export class TaskCache {
    * A cached finished task, if fresh.
    *
    * @param id The task id.
-   * @returns The record (shared and frozen: never change it), or `undefined`.
+   * @returns The record (shared and frozen: never change it), `null` for a task known not to exist, or
+   *   `undefined` when the database must be asked.
    */
-  get(id: string): TaskRecord | undefined {
+  get(id: string): TaskRecord | null | undefined {
     const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
+    if (entry === undefined) return this.#getMissing(id);
     if (entry.expiresAt <= this.#now()) {
       this.#drop(id, entry);
       return undefined;
@@ -115,12 +118,33 @@ export class TaskCache {
   }
 
   /**
+   * Remembers that a task does not exist — only while change notices arrive,
+   * since a task's creation on another replica is announced like any change
+   * (without notices, a new task would stay unseen here for the age bound).
+   * At most a tenth of `capacity` ids are kept, the oldest dropped first, so
+   * requests for made-up ids cannot push real tasks out.
+   *
+   * @param id The task id that was not found.
+   * @param epoch `epoch` as it was before the read.
+   */
+  setMissing(id: string, epoch: number): void {
+    if (!this.#noticed || epoch !== this.#epoch) return;
+    this.#missing.delete(id);
+    this.#missing.set(id, this.#now() + (this.#options.noticedTtlMs ?? 300_000));
+    if (this.#missing.size > Math.max(1, Math.floor(this.#options.capacity / 10))) {
+      const oldest = this.#missing.keys().next().value;
+      if (oldest !== undefined) this.#missing.delete(oldest);
+    }
+  }
+
+  /**
    * Forgets a task that is being written, and keeps reads that raced with the write out.
    *
    * @param id The task id.
    */
   invalidate(id: string): void {
     this.#epoch++;
+    this.#missing.delete(id);
     const entry = this.#entries.get(id);
     if (entry !== undefined) this.#drop(id, entry);
   }
@@ -136,7 +160,16 @@ export class TaskCache {
     this.#noticed = noticed;
     this.#epoch++;
     this.#entries.clear();
+    this.#missing.clear();
     this.#weight = 0;
+  }
+
+  #getMissing(id: string): null | undefined {
+    const until = this.#missing.get(id);
+    if (until === undefined) return undefined;
+    if (until > this.#now()) return null;
+    this.#missing.delete(id);
+    return undefined;
   }
 
   #drop(id: string, entry: Entry): void {

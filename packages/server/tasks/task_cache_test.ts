@@ -34,7 +34,7 @@ test("only SUCCEEDED tasks are kept, and they are frozen", () => {
   assert.equal(cache.weight, 0);
   cache.set(task("done"), cache.epoch);
   const record = cache.get("done");
-  assert.ok(record !== undefined && Object.isFrozen(record) && Object.isFrozen(record.outputs[0]));
+  assert.ok(record && Object.isFrozen(record) && Object.isFrozen(record.outputs[0]));
 });
 
 test("a write drops the task, and a read that raced with any write is not kept", () => {
@@ -79,4 +79,32 @@ test("while change notices arrive, entries live for noticedTtlMs; either edge fo
   cache.set(task("after"), cache.epoch);
   now += 1000;
   assert.equal(cache.get("after"), undefined, "back to ttlMs");
+});
+
+test("a missing task is remembered only while notices arrive, until written, and a tenth of capacity at most", () => {
+  let now = 0;
+  const cache = new TaskCache({ capacity: 30, ttlMs: 1000, noticedTtlMs: 60_000, now: () => now });
+  cache.setMissing("ghost", cache.epoch);
+  assert.equal(cache.get("ghost"), undefined, "without notices, a new task on another replica must be seen");
+  cache.setNoticed(true);
+  cache.setMissing("ghost", cache.epoch);
+  assert.equal(cache.get("ghost"), null);
+  cache.invalidate("ghost");
+  assert.equal(cache.get("ghost"), undefined, "created (or announced) since: ask again");
+  const epoch = cache.epoch;
+  cache.invalidate("other");
+  cache.setMissing("ghost", epoch);
+  assert.equal(cache.get("ghost"), undefined, "a read that raced with a write is not kept");
+  for (const id of ["m1", "m2", "m3", "m4"]) cache.setMissing(id, cache.epoch);
+  assert.deepEqual(
+    ["m1", "m2", "m3", "m4"].map((id) => cache.get(id)),
+    [undefined, null, null, null],
+    "3 ids at most (a tenth of 30), the oldest dropped",
+  );
+  assert.equal(cache.weight, 0, "missing ids do not count against the tasks' capacity");
+  now = 60_000;
+  assert.equal(cache.get("m4"), undefined, "trusted for noticedTtlMs at most");
+  cache.setMissing("m5", cache.epoch);
+  cache.setNoticed(false);
+  assert.equal(cache.get("m5"), undefined, "notices lost: forgotten");
 });
