@@ -5,7 +5,7 @@
  * floor after a warm-up. Prints req/s, p50/p99 latency and peak RSS of each,
  * and the ratios service/floor.
  *
- *   npm run bench                          # scenarios 1, 2, 4: 2 rounds × 10 s each, 32 connections
+ *   npm run bench                          # scenarios 1, 2, 4: 10 s warm-up, 3 rounds × 10 s each, 32 connections
  *   npm run bench -- --large               # and scenario 3 (1,000,000 tasks; seeding takes a minute)
  *   npm run bench -- --seconds 1 --rounds 1 --connections 8   # the CI smoke run
  *   npm run bench -- --scenarios 1 --cpu-prof /tmp/prof      # scenario 1 only, the service under --cpu-prof
@@ -30,7 +30,8 @@ import { serviceArgs } from "./_service_command.ts";
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
-    rounds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "3" },
+    warmup: { type: "string" },
     connections: { type: "string", default: "32" },
     large: { type: "boolean", default: false },
     scenarios: { type: "string", default: "1,2,3,4" },
@@ -41,10 +42,14 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
+const warmup = values.warmup === undefined ? Math.min(10, seconds) : Number(values.warmup);
 const scenarios = new Set(values.scenarios.split(",").map((n) => n.trim()));
-if (!(seconds > 0 && rounds >= 1 && connections >= 1) || [...scenarios].some((n) => !/^[1-4]$/.test(n))) {
+if (
+  !(seconds > 0 && rounds >= 1 && connections >= 1 && warmup >= 0) ||
+  [...scenarios].some((n) => !/^[1-4]$/.test(n))
+) {
   throw new Error(
-    "usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--large] [--scenarios 1,2,3,4] [--cpu-prof DIR]",
+    "usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--warmup S] [--large] [--scenarios 1,2,3,4] [--cpu-prof DIR]",
   );
 }
 // The service's V8 profile (one .cpuprofile per run, written when it exits), for `--cpu-prof DIR`.
@@ -194,7 +199,8 @@ try {
     a: { label: string; url: string; targets: [string, string][] },
     b: { label: string; url: string; targets: [string, string][] },
   ) => {
-    for (const side of [a, b]) await load(side.url, side.targets, Math.min(3, seconds)); // warm-up
+    // Long enough to ask for every target more than once: both sides measured warm, caches and JIT alike.
+    if (warmup > 0) for (const side of [a, b]) await load(side.url, side.targets, warmup);
     const runs: Record<string, Run[]> = { [a.label]: [], [b.label]: [] };
     for (let round = 0; round < rounds; round++) {
       for (const side of [a, b]) {
@@ -285,7 +291,7 @@ try {
     cells.map((cell, i) => (i < 2 || i === 6 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   const cpu = cpus();
   console.log(
-    `Service vs floor — ${rounds} alternating round(s) × ${seconds} s, ${connections} connections, pool ${POOL}`,
+    `Service vs floor — ${warmup} s warm-up each, then ${rounds} alternating round(s) × ${seconds} s, ${connections} connections, pool ${POOL}`,
   );
   console.log(
     `machine: ${cpu[0]?.model ?? "unknown CPU"} (${cpu.length} cores), Node ${process.version}; servers on core 0, load on core ${twoCores ? 1 : "0 (one core only)"}; PostgreSQL unpinned`,
