@@ -16,6 +16,8 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@taskdl/server/testing";
 import jwt from "jsonwebtoken";
@@ -90,13 +92,12 @@ try {
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  service.stdout?.on("data", (chunk: Buffer) => {
-    for (const line of String(chunk).split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
-      const what = `${entry.msg ?? ""}: ${entry.err?.message?.split("\n")[0]?.slice(0, 160) ?? ""}`;
-      faults.set(what, (faults.get(what) ?? 0) + 1);
-    }
+  // Whole lines: a chunk of a pipe may end in the middle of one.
+  createInterface({ input: service.stdout as Readable }).on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    const what = `${entry.msg ?? ""}: ${entry.err?.message?.split("\n")[0]?.slice(0, 160) ?? ""}`;
+    faults.set(what, (faults.get(what) ?? 0) + 1);
   });
   const url = `http://127.0.0.1:${servicePort}`;
   for (let ready = false; !ready; await sleep(100))
