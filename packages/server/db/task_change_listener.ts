@@ -9,8 +9,9 @@ export interface TaskChangeListenerOptions {
   /** Told the id of every task changed through any replica's ingest path. */
   onChange: (taskId: string) => void;
   /**
-   * Told when notices start or stop arriving. Changes made while they did not
-   * arrive were missed, so a cache must forget what it kept on either edge.
+   * Told when notices start or stop arriving. Changes made while they do not
+   * arrive are missed, so a cache must then trust what it keeps for its short
+   * age bound only.
    */
   onListening: (listening: boolean) => void;
   /** Where losses and recoveries are reported. */

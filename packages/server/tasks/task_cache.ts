@@ -29,10 +29,14 @@ interface Entry {
  * in practice, so most answers need no query at all. Only `SUCCEEDED` tasks
  * are kept (ownership and status are still checked on every request, from
  * the cached record). Bounded by weight (one per task plus one per output)
- * and by age: an entry is read again after `ttlMs`, which bounds how long a
- * task replaced through another replica can be served stale. The replica
- * that takes a write drops the entry at once, and a read that raced with any
- * write on this replica is not cached, so it is never stale here.
+ * and by age. The replica that takes a write drops the entry at once, and a
+ * read that raced with any write on this replica is not cached, so it is
+ * never stale here. Other replicas drop it when the write's change notice
+ * arrives (`db/task_change_listener.ts`, milliseconds; entries then live up
+ * to `noticedTtlMs`). While notices do not arrive, an entry is read again
+ * after `ttlMs`, which then bounds how long a task replaced through another
+ * replica can be served stale; when notices stop, what is kept is trusted
+ * for `ttlMs` more at most, so a database outage does not empty the cache.
  *
  * @example
  * ```ts
@@ -150,8 +154,11 @@ export class TaskCache {
   }
 
   /**
-   * Says whether change notices arrive. On every change, all entries are
-   * forgotten and reads in flight are not kept: notices may have been missed.
+   * Says whether change notices arrive. When they stop, every entry is
+   * trusted for at most `ttlMs` more (changes may go unannounced from now on,
+   * but what was kept is still as fresh as the last notice: during a database
+   * outage it keeps answering) and unknown ids are forgotten. On either edge,
+   * reads in flight are not kept.
    *
    * @param noticed Whether every replica's writes are being announced to this one.
    */
@@ -159,9 +166,10 @@ export class TaskCache {
     if (noticed === this.#noticed) return;
     this.#noticed = noticed;
     this.#epoch++;
-    this.#entries.clear();
     this.#missing.clear();
-    this.#weight = 0;
+    if (noticed) return;
+    const latest = this.#now() + this.#options.ttlMs;
+    for (const entry of this.#entries.values()) entry.expiresAt = Math.min(entry.expiresAt, latest);
   }
 
   #getMissing(id: string): null | undefined {

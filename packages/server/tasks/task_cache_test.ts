@@ -61,24 +61,37 @@ test("the weight bound evicts the least recently used; a task bigger than the ca
   assert.equal(cache.weight, 9);
 });
 
-test("while change notices arrive, entries live for noticedTtlMs; either edge forgets everything", () => {
+test("while change notices arrive, entries live for noticedTtlMs; when they stop, ttlMs more at most", () => {
   let now = 0;
   const cache = new TaskCache({ capacity: 100, ttlMs: 1000, noticedTtlMs: 60_000, now: () => now });
-  cache.set(task("short"), cache.epoch);
+  cache.set(task("before"), cache.epoch);
   cache.setNoticed(true);
-  assert.equal(cache.get("short"), undefined, "kept before notices: dropped");
-  assert.equal(cache.weight, 0);
+  assert.equal(cache.get("before")?.id, "before", "kept before notices: still within its ttlMs");
   cache.set(task("long"), cache.epoch);
-  now = 59_999;
-  assert.equal(cache.get("long")?.id, "long");
+  cache.set(task("ending"), cache.epoch);
+  now = 59_000;
+  assert.equal(cache.get("long")?.id, "long", "noticedTtlMs, not ttlMs");
+  assert.equal(cache.get("before"), undefined);
   const epoch = cache.epoch;
   cache.setNoticed(false);
-  assert.equal(cache.get("long"), undefined, "notices lost: nothing kept is trusted");
+  now = 59_999;
+  assert.equal(
+    cache.get("long")?.id,
+    "long",
+    "notices lost: still served (a database outage does not empty the cache)",
+  );
+  now = 60_000;
+  assert.equal(cache.get("long"), undefined, "…for ttlMs more at most");
+  assert.equal(cache.get("ending"), undefined, "never past its own age bound either");
   cache.set(task("raced"), epoch);
   assert.equal(cache.get("raced"), undefined, "a read that began before the loss is not kept");
   cache.set(task("after"), cache.epoch);
   now += 1000;
   assert.equal(cache.get("after"), undefined, "back to ttlMs");
+  const beforeReconnect = cache.epoch;
+  cache.setNoticed(true);
+  cache.set(task("raced-again"), beforeReconnect);
+  assert.equal(cache.get("raced-again"), undefined, "a read that began before notices resumed is not kept");
 });
 
 test("a missing task is remembered only while notices arrive, until written, and a tenth of capacity at most", () => {
