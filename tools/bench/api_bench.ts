@@ -282,6 +282,12 @@ try {
       { label: "service", url: serviceUrl, targets: millions },
       { label: "floor", url: floorUrl, targets: millions },
     );
+    // The same service and mix in alternating rounds, so the machine's drift cancels: is the cost per request flat?
+    await compare(
+      "3 1M vs 10k tasks (service)",
+      { label: "1M tasks", url: serviceUrl, targets: millions },
+      { label: "10k tasks", url: serviceUrl, targets: mix },
+    );
   }
   await client.end();
 
