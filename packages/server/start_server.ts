@@ -146,16 +146,18 @@ export async function startServer(config: Config, options: StartServerOptions): 
     await readiness.start();
     const taskCache =
       config.taskCache.capacity === 0 || config.taskCache.ttlMs === 0 ? undefined : new TaskCache(config.taskCache);
-    let listener: TaskChangeListener | undefined;
-    if (taskCache !== undefined && config.taskCache.listen) {
-      listener = new TaskChangeListener(databaseUrl, {
-        onChange: (taskId) => taskCache.invalidate(taskId),
-        onListening: (listening) => taskCache.setNoticed(listening),
-        logger,
-        connectTimeoutMs: config.databaseConnectTimeoutMs,
-      });
+    const listener =
+      taskCache === undefined || !config.taskCache.listen
+        ? undefined
+        : new TaskChangeListener(databaseUrl, {
+            onChange: (taskId) => taskCache.invalidate(taskId),
+            onListening: (listening) => taskCache.setNoticed(listening),
+            logger,
+            connectTimeoutMs: config.databaseConnectTimeoutMs,
+          });
+    if (listener !== undefined) {
       listener.start();
-      cleanups.push(() => (listener as TaskChangeListener).close());
+      cleanups.push(() => listener.close());
     }
     const status = {
       get databaseReady() {

@@ -72,8 +72,10 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
  *
  * @example
  * ```ts
- * const [route] = restRoutes(appRouter);
- * router.get(route.path, (ctx) => createRestHandler(appRouter, route, { createContext, onFault })(ctx, undefined));
+ * for (const route of restRoutes(appRouter)) {
+ *   const rest = createRestHandler(appRouter, route, { createContext, onFault });
+ *   router.all(route.path, async (ctx) => rest(ctx, route.method === "GET" ? undefined : await readJsonBody(ctx)));
+ * }
  * ```
  */
 export function createRestHandler(router: typeof appRouter, route: RestRoute, options: RestHandlerOptions) {

@@ -112,7 +112,7 @@ export class TaskCache {
     this.#entries.set(record.id, {
       record: Object.freeze(record),
       weight,
-      expiresAt: this.#now() + (this.#noticed ? (this.#options.noticedTtlMs ?? 300_000) : this.#options.ttlMs),
+      expiresAt: this.#now() + (this.#noticed ? this.#noticedTtlMs : this.#options.ttlMs),
     });
     this.#weight += weight;
     for (const [id, entry] of this.#entries) {
@@ -134,7 +134,7 @@ export class TaskCache {
   setMissing(id: string, epoch: number): void {
     if (!this.#noticed || epoch !== this.#epoch) return;
     this.#missing.delete(id);
-    this.#missing.set(id, this.#now() + (this.#options.noticedTtlMs ?? 300_000));
+    this.#missing.set(id, this.#now() + this.#noticedTtlMs);
     if (this.#missing.size > Math.max(1, Math.floor(this.#options.capacity / 10))) {
       const oldest = this.#missing.keys().next().value;
       if (oldest !== undefined) this.#missing.delete(oldest);
@@ -170,6 +170,10 @@ export class TaskCache {
     if (noticed) return;
     const latest = this.#now() + this.#options.ttlMs;
     for (const entry of this.#entries.values()) entry.expiresAt = Math.min(entry.expiresAt, latest);
+  }
+
+  get #noticedTtlMs(): number {
+    return this.#options.noticedTtlMs ?? 300_000;
   }
 
   #getMissing(id: string): null | undefined {
