@@ -21,11 +21,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "@taskdl/server/testing";
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres, serviceArgs } from "@taskdl/server/testing";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";
-import { serviceArgs } from "./_service_command.ts";
 
 const { values } = parseArgs({
   options: {

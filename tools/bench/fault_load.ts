@@ -19,11 +19,10 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@taskdl/server/testing";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle, serviceArgs } from "@taskdl/server/testing";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";
-import { serviceArgs } from "./_service_command.ts";
 import type { Sample } from "./_load_worker.ts";
 
 const { values } = parseArgs({

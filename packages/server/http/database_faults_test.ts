@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/start_embedded_postgres.ts";
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../embedded_postgres/start_embedded_postgres.ts";
 import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
 
 // Database faults against a PostgreSQL this test controls: an embedded one

@@ -23,5 +23,6 @@ export {
   type TestServer,
   type TestStore,
 } from "./start_test_server.ts";
+export { serviceArgs } from "./service_args.ts";
 export { createTestDatabase, type TestDatabase } from "./test_database.ts";
-export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/start_embedded_postgres.ts";
+export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../embedded_postgres/start_embedded_postgres.ts";

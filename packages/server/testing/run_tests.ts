@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmbeddedPostgres } from "../db/start_embedded_postgres.ts";
+import { startEmbeddedPostgres } from "../embedded_postgres/start_embedded_postgres.ts";
 
 const args = process.argv.slice(2);
 let databaseUrl = process.env.DATABASE_URL;
