@@ -10,6 +10,7 @@ import { signDevToken } from "./auth/sign_dev_token.ts";
 import { ConfigError } from "./config/config_error.ts";
 import { type Config, loadConfig } from "./config/load_config.ts";
 import { DEMO_TASK_ID, DEMO_USER } from "./demo/seed_demo.ts";
+import { StartupError } from "./errors/startup_error.ts";
 import { DOWNLOAD_URL_PATH } from "./http/create_app.ts";
 import { createLogger } from "./log/create_logger.ts";
 import { type RunningServer, startServer } from "./start_server.ts";
@@ -18,9 +19,8 @@ let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`taskdl: ${error.message}\n`);
-  process.exit(2);
+  if (error instanceof ConfigError) fail(error.message, 2);
+  fail(error instanceof StartupError ? error.message : `Cannot read the configuration: ${String(error)}`, 1);
 }
 
 const logger = createLogger(config.logLevel);
@@ -30,9 +30,17 @@ let running: RunningServer;
 try {
   running = await startServer(config, { logger });
 } catch (error) {
+  if (error instanceof StartupError) {
+    logger.fatal({ cause: error.cause instanceof Error ? error.cause.message : undefined }, error.message);
+    fail(error.message, 1);
+  }
+  // Not one of the failures an operator can fix: a bug. The log line has its stack; the terminal gets one paragraph.
   logger.fatal({ err: error }, "cannot start");
-  process.stderr.write(`taskdl: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  fail(
+    `Cannot start: ${error instanceof Error ? error.message : String(error)}. ` +
+      "This is not a failure taskdl knows how to explain; the log line above has the details",
+    1,
+  );
 }
 
 process.stdout.write(banner(config, running));
@@ -59,13 +67,19 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+/** Prints one paragraph to the terminal and exits: what every start-up failure ends in. */
+function fail(message: string, code: number): never {
+  process.stderr.write(`taskdl: ${message}\n`);
+  process.exit(code);
+}
+
 function banner(config: Config, running: RunningServer): string {
   const lines = [
     "",
     `taskdl is listening on ${running.url}`,
     `  API:      GET ${running.url}${DOWNLOAD_URL_PATH}?taskId=…`,
     `  OpenAPI:  ${running.url}/openapi.json`,
-    `  Database: ${running.embeddedDatabase ? `embedded PostgreSQL in ${config.dataDir}/pg` : "DATABASE_URL"}`,
+    `  Database: ${running.embeddedDatabase === undefined ? "DATABASE_URL" : `embedded PostgreSQL in ${running.embeddedDatabase}`}`,
     `  Storage:  ${storageLine(config.storage)}`,
   ];
   if (config.seedDemo && config.jwt.secret !== undefined && running.signer.driver === "local") {

@@ -8,8 +8,10 @@ import { persistedSecret } from "./config/persisted_secret.ts";
 import { DatabaseReadiness } from "./db/database_readiness.ts";
 import { initOrm } from "./db/init_orm.ts";
 import { TaskChangeListener } from "./db/task_change_listener.ts";
-import { startEmbeddedPostgres } from "./db/start_embedded_postgres.ts";
 import { seedDemo } from "./demo/seed_demo.ts";
+import { embeddedClusterFolder } from "./embedded_postgres/embedded_cluster_folder.ts";
+import { startEmbeddedPostgres } from "./embedded_postgres/start_embedded_postgres.ts";
+import { StartupError } from "./errors/startup_error.ts";
 import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
 import { DrainableServer } from "./http/drain_server.ts";
@@ -31,8 +33,8 @@ export interface RunningServer {
   orm: MikroORM;
   /** The storage adapter. */
   signer: UrlSigner;
-  /** Whether the database is the embedded one. */
-  embeddedDatabase: boolean;
+  /** The embedded PostgreSQL's cluster folder; unset when the database is `DATABASE_URL`'s. */
+  embeddedDatabase: string | undefined;
   /** Whether every replica's task changes reach this one's cache now (`TASK_CACHE_LISTEN`). */
   taskCacheListening(): boolean;
   /**
@@ -78,18 +80,47 @@ export async function startServer(config: Config, options: StartServerOptions): 
     cleanups.length = 0;
   };
   try {
+    let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+      res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
+    };
+    const server = createServer((req, res) => handler(req, res));
+    answerClientErrors(server);
+    const drainable = new DrainableServer(server);
+    server.keepAliveTimeout = 65_000;
+    // Listening comes first, so a port that is taken stops start-up at once; until the rest is ready, requests get a 503.
+    await listen(server, config.port, config.host);
+    let drainRegistered = false;
+    cleanups.push(async () => {
+      if (!drainRegistered) await drainable.close(0); // start-up failed before the service was whole
+    });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${hostForUrl(config.host)}:${port}`;
+    const publicBaseUrl = config.publicBaseUrl ?? url;
+
     let databaseUrl = config.databaseUrl;
+    let embeddedDatabase: string | undefined;
     if (databaseUrl === undefined) {
       const password = persistedSecret(config.dataDir, "EMBEDDED_POSTGRES_PASSWORD").value;
-      const dir = join(config.dataDir, "pg");
-      logger.info({ dir }, "starting the embedded PostgreSQL (DATABASE_URL is not set)");
-      const embedded = await startEmbeddedPostgres(dir, {
+      const cluster = embeddedClusterFolder(config.dataDir);
+      if (cluster.relocated) {
+        logger.info(
+          { dir: cluster.dir, dataDir: config.dataDir },
+          "the postgres user cannot enter DATA_DIR: the embedded PostgreSQL keeps its cluster in dir " +
+            "(named by DATA_DIR/pg-cluster-id; see the README to remove or reset it)",
+        );
+      }
+      for (const dir of cluster.leftOver) {
+        logger.info({ dir }, "an embedded PostgreSQL cluster of a data folder that is gone takes space: rm -rf dir");
+      }
+      logger.info({ dir: cluster.dir }, "starting the embedded PostgreSQL (DATABASE_URL is not set)");
+      const embedded = await startEmbeddedPostgres(cluster.dir, {
         password,
         onLog: (line) => logger.debug({ postgres: line }, "postgres"),
       });
       cleanups.push(() => embedded.stop());
       databaseUrl = embedded.url;
-      logger.info({ port: embedded.port }, "embedded PostgreSQL ready");
+      embeddedDatabase = cluster.dir;
+      logger.info({ port: embedded.port, dir: cluster.dir }, "embedded PostgreSQL ready");
     }
     const orm = await initOrm(databaseUrl, {
       poolMax: config.databasePoolMax,
@@ -103,33 +134,16 @@ export async function startServer(config: Config, options: StartServerOptions): 
         logger.warn({ timeoutMs: POOL_CLOSE_TIMEOUT_MS }, "the database pool did not close in time; going on"),
       ),
     );
-    // Made before the server, so that it closes after the requests in flight have finished.
+    // Made before the drain is registered, so that it closes after the requests in flight have finished.
     const rateLimiter = createRateLimiter(config.rateLimit, logger);
     if (rateLimiter !== undefined) cleanups.push(() => rateLimiter.close());
-
-    let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
-      res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
-    };
-    const server = createServer((req, res) => handler(req, res));
-    answerClientErrors(server);
-    const drainable = new DrainableServer(server);
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, config.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    drainRegistered = true;
     cleanups.push(async () => {
       const { inFlight } = drainable;
       if (inFlight > 0)
         logger.info({ inFlight, timeoutMs: config.shutdownTimeoutMs }, "waiting for requests in flight");
       await drainable.close(config.shutdownTimeoutMs);
     });
-    const { port } = server.address() as AddressInfo;
-    const url = `http://${hostForUrl(config.host)}:${port}`;
-    const publicBaseUrl = config.publicBaseUrl ?? url;
 
     const signer = await createUrlSigner(config.storage, { publicBaseUrl });
     const readiness = new DatabaseReadiness(orm, {
@@ -187,12 +201,49 @@ export async function startServer(config: Config, options: StartServerOptions): 
       publicBaseUrl,
       orm,
       signer,
-      embeddedDatabase: config.databaseUrl === undefined,
+      embeddedDatabase,
       taskCacheListening: () => listener?.listening ?? false,
       close: cleanup,
     };
   } catch (error) {
     await cleanup();
+    throw error;
+  }
+}
+
+// A port that is taken, or an address that is not this machine's, is the operator's to fix: say which and how.
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${hostForUrl(host)}:${port}`;
+    if (code === "EADDRINUSE") {
+      throw new StartupError(
+        `Cannot listen on ${where}: another program already uses port ${port}. ` +
+          `Stop it, or set PORT to a free port (PORT=${port === 65535 ? 3001 : port + 1} npm start; PORT=0 picks one)`,
+        { cause: error },
+      );
+    }
+    if (code === "EACCES") {
+      throw new StartupError(
+        `Cannot listen on ${where}: this user may not open port ${port}. Set PORT to a port above 1023`,
+        { cause: error },
+      );
+    }
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
+      throw new StartupError(
+        `Cannot listen on ${where}: ${host} is not an address of this machine. ` +
+          "Set HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for every interface)",
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { StartupError } from "../errors/startup_error.ts";
 
 /** What {@linkcode persistedSecret} found or made. */
 export interface PersistedSecret {
@@ -28,6 +29,33 @@ export interface PersistedSecret {
  * ```
  */
 export function persistedSecret(dataDir: string, name: string): PersistedSecret {
+  try {
+    return keptOrGenerated(dataDir, name);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === undefined ? undefined : FOLDER_PROBLEMS[code];
+    if (why === undefined) throw error;
+    throw new StartupError(
+      `Cannot write to the data folder ${dataDir} (DATA_DIR): ${why}. taskdl keeps its development secrets ` +
+        "there (and, without DATABASE_URL, its embedded PostgreSQL). Set DATA_DIR to a folder you can write " +
+        "(DATA_DIR=$HOME/taskdl-data npm start), or fix the folder's permissions",
+      { cause: error },
+    );
+  }
+}
+
+// What the file system said, in words: each one means the data folder cannot be used as it is.
+const FOLDER_PROBLEMS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOTDIR: "a file is in the way where a folder should be",
+  EEXIST: "a file is in the way where a folder should be",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is used up",
+};
+
+function keptOrGenerated(dataDir: string, name: string): PersistedSecret {
   const path = join(dataDir, "secrets", name);
   const existing = readSecret(path);
   if (existing !== undefined) return { value: existing, path, generated: false };
