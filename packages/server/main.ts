@@ -65,6 +65,7 @@ function banner(config: Config, running: RunningServer): string {
     `taskdl is listening on ${running.url}`,
     `  API:      GET ${running.url}${DOWNLOAD_URL_PATH}?taskId=…`,
     `  OpenAPI:  ${running.url}/openapi.json`,
+    `  Docs:     ${running.url}/docs`,
     `  Database: ${running.embeddedDatabase ? `embedded PostgreSQL in ${config.dataDir}/pg` : "DATABASE_URL"}`,
     `  Storage:  ${storageLine(config.storage)}`,
   ];
