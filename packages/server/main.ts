@@ -79,6 +79,7 @@ function banner(config: Config, running: RunningServer): string {
     `taskdl is listening on ${running.url}`,
     `  API:      GET ${running.url}${DOWNLOAD_URL_PATH}?taskId=…`,
     `  OpenAPI:  ${running.url}/openapi.json`,
+    `  Docs:     ${running.url}/docs`,
     `  Database: ${running.embeddedDatabase === undefined ? "DATABASE_URL" : `embedded PostgreSQL in ${running.embeddedDatabase}`}`,
     `  Storage:  ${storageLine(config.storage)}`,
   ];

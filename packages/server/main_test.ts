@@ -21,6 +21,7 @@ test(
       const [, token, url] = await waitForOutput(main, DEMO_CURL);
       assert.match(output(), /taskdl is listening on http:\/\/127\.0\.0\.1:\d+/);
       assert.match(output(), /JWT_SECRET was not set: generated one/);
+      assert.equal((await fetch(/ {2}Docs: +(http:\/\/\S+\/docs)\n/.exec(output())?.[1] ?? "")).status, 200);
       const res = await fetch(url as string, { headers: { Authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200);
       const body = (await res.json()) as {

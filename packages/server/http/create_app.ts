@@ -14,6 +14,7 @@ import { logRequests } from "./log_requests.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
 import { createRestHandler, restRoutes } from "./rest_handler.ts";
+import { API_DOCS_PATH, serveApiDocs } from "./serve_api_docs.ts";
 import { serveLocalFiles } from "./serve_local_files.ts";
 import { createTrpcHandler } from "./trpc_handler.ts";
 
@@ -78,6 +79,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
     ctx.type = "application/json";
     ctx.body = openApiDocument;
   });
+  router.all(`${API_DOCS_PATH}{/*rest}`, only("GET, HEAD"), serveApiDocs());
 
   if (services.signer instanceof LocalUrlSigner) {
     router.all("/files/*key", only("GET, HEAD"), serveLocalFiles(services.signer));
