@@ -209,11 +209,20 @@ interface HostileFile {
   downloadUrl?: string;
 }
 
-/** A stand-in for a hostile taskdl on 127.0.0.1: answers one task with the given entries, and records downloads. */
-async function startHostileApi(files: HostileFile[]) {
+/**
+ * A stand-in for a hostile taskdl on 127.0.0.1: answers one task with the
+ * given entries (or, with `page`, a page that is not the envelope), and
+ * records downloads.
+ */
+async function startHostileApi(files: HostileFile[], page?: { status: number; body: string }) {
   const downloads: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://stand-in");
+    if (url.pathname === "/analysis/task/get/Download/url" && page !== undefined) {
+      res.writeHead(page.status, { "Content-Type": "text/html" });
+      res.end(page.body);
+      return;
+    }
     if (url.pathname === "/analysis/task/get/Download/url") {
       const { port } = server.address() as AddressInfo;
       const downloadUrls = files.map((file, index) => ({
@@ -254,8 +263,8 @@ describe("examples against a hostile API", () => {
   for (const { name, command, script } of SCRIPTS) {
     describe(`${name} example`, () => {
       /** Runs the script against a stand-in answering `files`, in a folder of its own inside a fresh scratch folder. */
-      async function against(files: HostileFile[]) {
-        const api = await startHostileApi(files);
+      async function against(files: HostileFile[], page?: { status: number; body: string }) {
+        const api = await startHostileApi(files, page);
         const root = mkdtempSync(join(scratch, `${name}-`));
         const folder = join(root, "downloads");
         try {
@@ -292,6 +301,25 @@ describe("examples against a hostile API", () => {
           assert.ok(!existsSync(join(root, "evil")) && !existsSync(join(scratch, "evil")));
         });
       }
+
+      test("an answer that is not the envelope (a proxy's error page) exits 1 naming the HTTP status", async () => {
+        const { result, root } = await against([], { status: 502, body: "<html><h1>502 Bad Gateway</h1></html>" });
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /HTTP 502: the answer is not taskdl's JSON envelope/);
+        assert.deepEqual(readdirSync(root), []);
+      });
+
+      test("a service that cannot be reached exits 1 saying so", async () => {
+        const api = await startHostileApi([]);
+        await api.close(); // its port is free now: nothing listens there
+        const result = await run(command, [script, "1", join(scratch, `${name}-unreachable`)], {
+          TASKDL_URL: api.url,
+          TASKDL_TOKEN: "t0ken",
+        });
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, new RegExp(`cannot reach ${api.url}`));
+        assert.ok(!existsSync(join(scratch, `${name}-unreachable`)));
+      });
 
       test("refuses a name listed twice", async () => {
         const { result, root } = await against([
