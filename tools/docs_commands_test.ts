@@ -33,7 +33,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, type TestDatabase } from "@taskdl/server/testing";
+import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const THIS_FILE = fileURLToPath(import.meta.url);

@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { startTestServer, type TestServer } from "@taskdl/server/testing";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
-const FIXTURES = fileURLToPath(new URL("../packages/server/demo/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../packages/server/dev/fixtures/", import.meta.url));
 
 /** Each example, as its README says to run it. */
 const SCRIPTS = [

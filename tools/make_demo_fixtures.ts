@@ -1,7 +1,7 @@
 /**
  * Writes the demo task's two outputs: a real GeoTIFF (64×64 float32 NDVI,
  * WGS 84, with GeoKeys) and a real one-page PDF report. Run once; the results
- * are committed under `packages/server/demo/fixtures/`.
+ * are committed under `packages/server/dev/fixtures/`.
  *
  *   node tools/make_demo_fixtures.ts [output folder]
  *
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 const OUT =
   process.argv[2] === undefined
-    ? fileURLToPath(new URL("../packages/server/demo/fixtures/", import.meta.url))
+    ? fileURLToPath(new URL("../packages/server/dev/fixtures/", import.meta.url))
     : `${process.argv[2].replace(/\/+$/, "")}/`;
 const SIZE = 64;
 

@@ -7,7 +7,7 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const SCRIPT = fileURLToPath(new URL("./make_demo_fixtures.ts", import.meta.url));
-const COMMITTED = fileURLToPath(new URL("../packages/server/demo/fixtures/", import.meta.url));
+const COMMITTED = fileURLToPath(new URL("../packages/server/dev/fixtures/", import.meta.url));
 const out = mkdtempSync(join(tmpdir(), "taskdl-fixtures-"));
 after(() => rmSync(out, { recursive: true, force: true }));
 

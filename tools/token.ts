@@ -9,7 +9,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig, signDevToken } from "@taskdl/server";
+import { ConfigError, loadConfig } from "@taskdl/server";
+import { signDevToken } from "@taskdl/server/dev";
 
 const usage = "usage: npm run token -- --sub <user> [--scope <scopes>] [--ttl <seconds>]";
 

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { Verifier } from "@pact-foundation/pact";
-import { startTestServer, type TestServer } from "@taskdl/server/testing";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 import { startValidatingProxy, type ValidatingProxy } from "./_validating_proxy.ts";
 
 const PACTS = fileURLToPath(new URL("../pacts/", import.meta.url));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startTestServer, type TestServer } from "@taskdl/server/testing";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 import type { DownloadUrlClient } from "./create_rest_client.ts";
 import type { TokenSource } from "./_answer.ts";
 import { TaskdlError } from "./taskdl_error.ts";

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { startTestServer, type TestServer } from "@taskdl/server/testing";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 const DENO = createRequire(import.meta.url).resolve("deno/bin.cjs");
 let server: TestServer;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { serviceArgs } from "./testing/service_args.ts";
+import { serviceArgs } from "@taskdl/testing";
 
 /** `main.ts` running in a child process, and what it has printed so far. */
 export interface MainProcess {

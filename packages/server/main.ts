@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { signDevToken } from "./auth/sign_dev_token.ts";
 import { ConfigError } from "./config/config_error.ts";
 import { type Config, loadConfig } from "./config/load_config.ts";
-import { DEMO_TASK_ID, DEMO_USER } from "./demo/seed_demo.ts";
-import { StartupError } from "./errors/startup_error.ts";
+import { DEMO_TASK_ID, DEMO_USER } from "./dev/seed_demo.ts";
+import { signDevToken } from "./dev/sign_dev_token.ts";
+import { StartupError } from "./startup/startup_error.ts";
 import { DOWNLOAD_URL_PATH } from "./http/create_app.ts";
 import { createLogger } from "./log/create_logger.ts";
 import { type RunningServer, startServer } from "./start_server.ts";
@@ -83,7 +83,7 @@ function banner(config: Config, running: RunningServer): string {
     `  Database: ${running.embeddedDatabase === undefined ? "DATABASE_URL" : `embedded PostgreSQL in ${running.embeddedDatabase}`}`,
     `  Storage:  ${storageLine(config.storage)}`,
   ];
-  if (config.seedDemo && config.jwt.secret !== undefined && running.signer.driver === "local") {
+  if (config.seedDemo && config.jwt.secret !== undefined) {
     const token = signDevToken(config.jwt, DEMO_USER, { ttl: 24 * 3600 });
     lines.push(
       "",
@@ -101,7 +101,7 @@ function banner(config: Config, running: RunningServer): string {
 function storageLine(storage: Config["storage"]): string {
   switch (storage.driver) {
     case "local":
-      return `local (${storage.localDir})`;
+      return `local (${storage.root})`;
     case "s3":
       return `s3 (bucket ${storage.bucket} at ${storage.endpoint ?? `AWS ${storage.region}`})`;
     case "azure":

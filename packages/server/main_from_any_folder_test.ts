@@ -12,7 +12,7 @@ import { CLUSTER_ID_FILE, RELOCATED_BASE } from "./embedded_postgres/embedded_cl
 // copy of this checkout, node_modules included, hard-linked (`cp -al`), under a fresh mode-0700 folder
 // whose name has a space in it — and runs the README's commands there.
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
-const FIXTURES = fileURLToPath(new URL("./demo/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./dev/fixtures/", import.meta.url));
 const asRoot = process.getuid?.() === 0;
 const skip = asRoot ? false : "only root's embedded PostgreSQL runs as another user (postgres)";
 
@@ -114,7 +114,7 @@ test(
     const { DATABASE_URL: _unset, NODE_TEST_CONTEXT: _outer, ...env } = process.env;
     const output = execFileSync(
       process.execPath,
-      [join(checkout, "packages", "server", "testing", "run_tests.ts"), "--test-reporter=spec", "reach_probe_test.ts"],
+      [join(checkout, "packages", "testing", "run_tests.ts"), "--test-reporter=spec", "reach_probe_test.ts"],
       { cwd: join(checkout, "packages", "server"), env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
     );
     assert.match(output, /# tests run against an embedded PostgreSQL on 127\.0\.0\.1:\d+/);

@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DEMO_CURL, startMain, waitForOutput } from "./_start_main.ts";
 
-const FIXTURES = fileURLToPath(new URL("./demo/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("./dev/fixtures/", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "taskdl-main-"));
 chmodSync(dataDir, 0o755);
 after(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -16,12 +16,11 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres, serviceArgs } from "@taskdl/server/testing";
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres, serviceArgs } from "@taskdl/testing";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";

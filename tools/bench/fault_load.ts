@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle, serviceArgs } from "@taskdl/server/testing";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle, serviceArgs } from "@taskdl/testing";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";

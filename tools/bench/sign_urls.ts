@@ -17,7 +17,7 @@ import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { createUrlSigner, type SignOptions, type StorageConfig } from "@taskdl/server";
+import { createUrlSigner, type SignOptions, type StorageSettings } from "@taskdl/storage";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "5" }, seconds: { type: "string", default: "2" } },
@@ -28,7 +28,7 @@ const seconds = Number(values.seconds);
 if (!(rounds >= 1 && seconds > 0)) throw new Error("usage: sign_urls.ts [--rounds N>=1] [--seconds S>0]");
 
 const credentials = { accessKeyId: "AKIDBENCHMARK", secretAccessKey: "benchmark-secret-access-key-0123456789" };
-const s3: StorageConfig = {
+const s3: StorageSettings = {
   driver: "s3",
   bucket: "outputs",
   region: "eu-west-1",
@@ -36,8 +36,8 @@ const s3: StorageConfig = {
   forcePathStyle: false,
   credentials,
 };
-const configs: StorageConfig[] = [
-  { driver: "local", localDir: "/srv/taskdl/files", signingKeys: [{ kid: "k1", key: "k".repeat(32) }] },
+const configs: StorageSettings[] = [
+  { driver: "local", root: "/srv/taskdl/files" },
   s3,
   {
     driver: "azure",
@@ -49,7 +49,10 @@ const configs: StorageConfig[] = [
 type Sign = (key: string, options: SignOptions) => string | Promise<string>;
 const adapters: { name: string; sign: Sign }[] = [];
 for (const config of configs) {
-  const signer = await createUrlSigner(config, { publicBaseUrl: "https://dl.example.com" });
+  const signer = await createUrlSigner(config, {
+    publicBaseUrl: "https://dl.example.com",
+    linkKeys: [{ kid: "k1", key: "k".repeat(32) }],
+  });
   adapters.push({ name: config.driver, sign: (key, options) => signer.sign(key, options) });
 }
 const client = new S3Client({ region: "eu-west-1", credentials });

@@ -1,4 +1,5 @@
-import { ApiError } from "../errors/api_error.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import { DETAILS } from "../envelope/messages.ts";
 
 /** What {@linkcode parseAuthorization} found. */
 export type ParsedAuthorization = { token: string } | { error: ApiError };
@@ -21,7 +22,7 @@ const MAX_HEADER_LENGTH = 8192;
  * ```
  */
 export function parseAuthorization(header: string | undefined): ParsedAuthorization {
-  if (header === undefined || header.trim() === "") return { error: ApiError.unauthorized("missing token") };
+  if (header === undefined || header.trim() === "") return { error: ApiError.unauthorized(DETAILS.missingToken) };
   if (header.length > MAX_HEADER_LENGTH) return malformedAuthorization();
   const parts = header.trim().split(/\s+/);
   if (parts.length === 1 && COMPACT_JWT.test(parts[0] ?? "")) return { token: parts[0] as string };
@@ -38,6 +39,6 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
  */
 export function malformedAuthorization(): { error: ApiError } {
   return {
-    error: ApiError.unauthorized('malformed Authorization header: expected "Bearer <token>"', { tokenPresented: true }),
+    error: ApiError.unauthorized(DETAILS.malformedAuthorization, { tokenPresented: true }),
   };
 }

@@ -1,8 +1,9 @@
+import { LRUCache } from "lru-cache";
 import type { AuthUser } from "./auth_user.ts";
 
 /** Options of {@linkcode VerifiedTokens}. */
 export interface VerifiedTokensOptions {
-  /** How many tokens are remembered at most; the oldest go first. */
+  /** How many tokens are remembered at most; the least recently used go first. */
   capacity: number;
   /** How long a verification is trusted without repeating it, in ms. */
   maxAgeMs: number;
@@ -37,7 +38,7 @@ interface Entry {
  * ```
  */
 export class VerifiedTokens {
-  #entries = new Map<string, Entry>();
+  #entries: LRUCache<string, Entry> | undefined;
   #options: VerifiedTokensOptions;
   #now: () => number;
 
@@ -47,11 +48,12 @@ export class VerifiedTokens {
   constructor(options: VerifiedTokensOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#entries = options.capacity > 0 ? new LRUCache({ max: options.capacity }) : undefined;
   }
 
   /** How many tokens are remembered now. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   /**
@@ -61,10 +63,10 @@ export class VerifiedTokens {
    * @returns The user, or `undefined` when the token must be verified.
    */
   get(token: string): AuthUser | undefined {
-    const entry = this.#entries.get(token);
+    const entry = this.#entries?.get(token);
     if (entry === undefined) return undefined;
     if (entry.until <= this.#now()) {
-      this.#entries.delete(token);
+      this.#entries?.delete(token);
       return undefined;
     }
     return entry.user;
@@ -78,13 +80,7 @@ export class VerifiedTokens {
    * @param exp Its `exp` claim, in seconds since the epoch.
    */
   remember(token: string, user: AuthUser, exp: number): void {
-    if (this.#options.capacity <= 0) return;
     const until = Math.min((exp + this.#options.clockToleranceSeconds) * 1000, this.#now() + this.#options.maxAgeMs);
-    this.#entries.delete(token);
-    this.#entries.set(token, { user, until });
-    if (this.#entries.size > this.#options.capacity) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
+    this.#entries?.set(token, { user, until });
   }
 }

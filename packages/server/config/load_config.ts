@@ -1,9 +1,21 @@
+import {
+  booleanVar,
+  firstIssue,
+  httpUrlVar,
+  integerVar,
+  S3_MAX_EXPIRES_IN,
+  type SigningKey,
+  type StorageSettings,
+  StorageSettingsError,
+  storageSettings,
+  textVar,
+} from "@taskdl/storage";
 import { z } from "zod";
+import type { RateLimitConfig } from "../limits/create_rate_limiter.ts";
 import { ConfigError } from "./config_error.ts";
+import { linkKeys } from "./link_keys.ts";
 import { absolute } from "./_absolute.ts";
 import { secret } from "./_secret.ts";
-import type { RateLimitConfig } from "../limits/create_rate_limiter.ts";
-import { S3_MAX_EXPIRES_IN, type StorageConfig, storageConfig } from "./storage_config.ts";
 
 /** JWT algorithms the service can pin. `none` is never among them. */
 export const JWT_ALGORITHMS = [
@@ -24,13 +36,8 @@ export const JWT_ALGORITHMS = [
 /** A JWT algorithm the service can pin. */
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
-/** Storage drivers the service knows. */
-export const STORAGE_DRIVERS = ["local", "s3", "azure"] as const;
-
 /** Log levels, from the most to the least verbose. */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-
-export type { StorageConfig } from "./storage_config.ts";
 
 /** Token verification settings. */
 export interface JwtConfig {
@@ -77,8 +84,10 @@ export interface Config {
   dataDir: string;
   /** Token verification. */
   jwt: JwtConfig;
-  /** Storage and link signing. */
-  storage: StorageConfig;
+  /** The storage adapter's settings (`STORAGE_DRIVER` and its variables). */
+  storage: StorageSettings;
+  /** The keys of the links the service signs itself (the `local` adapter's); none for other drivers. */
+  linkKeys: SigningKey[];
   /** Default link lifetime in seconds. */
   downloadUrlTtl: number;
   /** Longest link lifetime a client may ask for, in seconds. */
@@ -95,27 +104,6 @@ export interface Config {
   notices: string[];
 }
 
-const integer = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be an integer from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
-
-const httpUrl = (name: string) =>
-  z
-    .string()
-    .trim()
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
-      } catch {
-        return false;
-      }
-    }, `${name} must be an http(s) URL without query or fragment`);
-
 // scheme://host[:port] and nothing else, as browsers send it in Origin.
 function isOrigin(value: string): boolean {
   try {
@@ -126,47 +114,26 @@ function isOrigin(value: string): boolean {
   }
 }
 
-const BOOLEAN_WORDS: Record<string, boolean> = {
-  "1": true,
-  true: true,
-  yes: true,
-  on: true,
-  "0": false,
-  false: false,
-  no: false,
-  off: false,
-};
-
-const boolean = (name: string) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .refine((value) => value in BOOLEAN_WORDS, `${name} must be true or false`)
-    .transform((value) => BOOLEAN_WORDS[value] === true);
-
-const nonEmpty = (name: string) => z.string().trim().min(1, `${name} must not be empty`);
-
 /** Every variable the service reads, validated. */
 export const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
-  PORT: integer("PORT", 0, 65535).default(3000),
-  HOST: nonEmpty("HOST").default("127.0.0.1"),
-  PUBLIC_BASE_URL: httpUrl("PUBLIC_BASE_URL").optional(),
+  PORT: integerVar("PORT", 0, 65535).default(3000),
+  HOST: textVar("HOST").default("127.0.0.1"),
+  PUBLIC_BASE_URL: httpUrlVar("PUBLIC_BASE_URL").optional(),
   DATABASE_URL: z
     .string()
     .trim()
     .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL")
     .optional(),
-  DATABASE_POOL_MAX: integer("DATABASE_POOL_MAX", 1, 1000).default(10),
-  DATABASE_CONNECT_TIMEOUT_MS: integer("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(3000),
-  DATABASE_STATEMENT_TIMEOUT_MS: integer("DATABASE_STATEMENT_TIMEOUT_MS", 100, 3_600_000).default(5000),
-  SHUTDOWN_TIMEOUT_MS: integer("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
-  TASK_CACHE_CAPACITY: integer("TASK_CACHE_CAPACITY", 0, 100_000_000).default(200_000),
-  TASK_CACHE_TTL_MS: integer("TASK_CACHE_TTL_MS", 0, 86_400_000).default(10_000),
-  TASK_CACHE_LISTEN: boolean("TASK_CACHE_LISTEN").default(true),
-  DATA_DIR: nonEmpty("DATA_DIR").default(".data"),
-  JWT_SECRET: nonEmpty("JWT_SECRET").optional(),
+  DATABASE_POOL_MAX: integerVar("DATABASE_POOL_MAX", 1, 1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: integerVar("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(3000),
+  DATABASE_STATEMENT_TIMEOUT_MS: integerVar("DATABASE_STATEMENT_TIMEOUT_MS", 100, 3_600_000).default(5000),
+  SHUTDOWN_TIMEOUT_MS: integerVar("SHUTDOWN_TIMEOUT_MS", 0, 600_000).default(10_000),
+  TASK_CACHE_CAPACITY: integerVar("TASK_CACHE_CAPACITY", 0, 100_000_000).default(200_000),
+  TASK_CACHE_TTL_MS: integerVar("TASK_CACHE_TTL_MS", 0, 86_400_000).default(10_000),
+  TASK_CACHE_LISTEN: booleanVar("TASK_CACHE_LISTEN").default(true),
+  DATA_DIR: textVar("DATA_DIR").default(".data"),
+  JWT_SECRET: textVar("JWT_SECRET").optional(),
   JWT_ALGORITHMS: z
     .string()
     .transform((value) =>
@@ -181,7 +148,7 @@ export const EnvSchema = z.object({
         .min(1, "JWT_ALGORITHMS must list at least one algorithm"),
     )
     .optional(),
-  JWT_ISSUER: nonEmpty("JWT_ISSUER").optional(),
+  JWT_ISSUER: textVar("JWT_ISSUER").optional(),
   JWT_AUDIENCE: z
     .string()
     .transform((value) =>
@@ -192,35 +159,15 @@ export const EnvSchema = z.object({
     )
     .pipe(z.array(z.string()).min(1, "JWT_AUDIENCE must list at least one audience"))
     .optional(),
-  JWT_JWKS_URL: httpUrl("JWT_JWKS_URL").optional(),
-  JWT_CLOCK_TOLERANCE: integer("JWT_CLOCK_TOLERANCE", 0, 300).default(10),
-  STORAGE_DRIVER: z
-    .enum(STORAGE_DRIVERS, { error: `STORAGE_DRIVER must be one of ${STORAGE_DRIVERS.join(", ")}` })
-    .default("local"),
-  STORAGE_LOCAL_DIR: nonEmpty("STORAGE_LOCAL_DIR").optional(),
-  URL_SIGNING_KEY: nonEmpty("URL_SIGNING_KEY").optional(),
-  URL_SIGNING_KEYS: nonEmpty("URL_SIGNING_KEYS").optional(),
-  S3_BUCKET: nonEmpty("S3_BUCKET").optional(),
-  S3_REGION: nonEmpty("S3_REGION").default("us-east-1"),
-  S3_ENDPOINT: httpUrl("S3_ENDPOINT").optional(),
-  S3_FORCE_PATH_STYLE: boolean("S3_FORCE_PATH_STYLE").optional(),
-  AWS_ACCESS_KEY_ID: nonEmpty("AWS_ACCESS_KEY_ID").optional(),
-  AWS_SECRET_ACCESS_KEY: nonEmpty("AWS_SECRET_ACCESS_KEY").optional(),
-  AWS_SESSION_TOKEN: nonEmpty("AWS_SESSION_TOKEN").optional(),
-  AZURE_STORAGE_CONNECTION_STRING: nonEmpty("AZURE_STORAGE_CONNECTION_STRING").optional(),
-  AZURE_STORAGE_CONTAINER: z
-    .string()
-    .trim()
-    .regex(
-      /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
-      "AZURE_STORAGE_CONTAINER must be a container name: 3–63 of a–z 0–9 -",
-    )
-    .optional(),
-  DOWNLOAD_URL_TTL: integer("DOWNLOAD_URL_TTL", 1, 31_536_000).default(3600),
-  DOWNLOAD_URL_MAX_TTL: integer("DOWNLOAD_URL_MAX_TTL", 60, 31_536_000).default(604_800),
-  SEED_DEMO: boolean("SEED_DEMO").optional(),
-  RATE_LIMIT_PER_USER: integer("RATE_LIMIT_PER_USER", 0, 1_000_000).default(20),
-  RATE_LIMIT_BURST: integer("RATE_LIMIT_BURST", 1, 10_000_000).optional(),
+  JWT_JWKS_URL: httpUrlVar("JWT_JWKS_URL").optional(),
+  JWT_CLOCK_TOLERANCE: integerVar("JWT_CLOCK_TOLERANCE", 0, 300).default(10),
+  URL_SIGNING_KEY: textVar("URL_SIGNING_KEY").optional(),
+  URL_SIGNING_KEYS: textVar("URL_SIGNING_KEYS").optional(),
+  DOWNLOAD_URL_TTL: integerVar("DOWNLOAD_URL_TTL", 1, 31_536_000).default(3600),
+  DOWNLOAD_URL_MAX_TTL: integerVar("DOWNLOAD_URL_MAX_TTL", 60, 31_536_000).default(604_800),
+  SEED_DEMO: booleanVar("SEED_DEMO").optional(),
+  RATE_LIMIT_PER_USER: integerVar("RATE_LIMIT_PER_USER", 0, 1_000_000).default(20),
+  RATE_LIMIT_BURST: integerVar("RATE_LIMIT_BURST", 1, 10_000_000).optional(),
   REDIS_URL: z
     .string()
     .trim()
@@ -262,17 +209,9 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const { cwd = process.cwd() } = options;
-  const parsed = EnvSchema.safeParse(withoutBlanks(env));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? "environment");
-    const raw = env[name];
-    const shown =
-      raw === undefined || /SECRET|KEY|TOKEN|DATABASE_URL|REDIS_URL|CONNECTION_STRING/.test(name)
-        ? ""
-        : ` (got ${JSON.stringify(raw)})`;
-    throw new ConfigError(`${issue?.message ?? `${name} is invalid`}${shown}`);
-  }
+  const given = withoutBlanks(env);
+  const parsed = EnvSchema.safeParse(given);
+  if (!parsed.success) throw new ConfigError(firstIssue(parsed.error, given));
   const vars = parsed.data;
   const production = vars.NODE_ENV === "production";
   const dataDir = absolute(vars.DATA_DIR, cwd);
@@ -300,7 +239,15 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
   const jwtSecret =
     jwksUrl === undefined ? secret("JWT_SECRET", vars.JWT_SECRET, { production, dataDir, notices }) : undefined;
 
-  const storage = storageConfig(vars, { production, dataDir, notices, cwd });
+  let storage: StorageSettings;
+  try {
+    storage = storageSettings(given, { dataDir, cwd });
+  } catch (error) {
+    if (error instanceof StorageSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+  // Only the local adapter's links are the service's to sign; the stores sign their own.
+  const keys = storage.driver === "local" ? linkKeys(vars, { production, dataDir, notices }) : [];
   if (storage.driver === "s3") {
     for (const name of ["DOWNLOAD_URL_TTL", "DOWNLOAD_URL_MAX_TTL"] as const) {
       if (vars[name] > S3_MAX_EXPIRES_IN) {
@@ -332,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
       clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE,
     },
     storage,
+    linkKeys: keys,
     downloadUrlTtl: vars.DOWNLOAD_URL_TTL,
     downloadUrlMaxTtl: vars.DOWNLOAD_URL_MAX_TTL,
     seedDemo: vars.SEED_DEMO ?? !production,

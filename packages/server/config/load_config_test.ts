@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConfigError } from "./config_error.ts";
 import { type Config, loadConfig } from "./load_config.ts";
-import type { LocalStorageConfig } from "./storage_config.ts";
+import type { LocalSettings } from "@taskdl/storage";
 
 const dataDir = mkdtempSync(join(tmpdir(), "taskdl-config-"));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -13,9 +13,9 @@ after(() => rmSync(dataDir, { recursive: true, force: true }));
 const SECRET = "s".repeat(32);
 const KEY = "k".repeat(32);
 
-function localStorage(config: Config): LocalStorageConfig {
+function localStorage(config: Config): LocalSettings & { signingKeys: Config["linkKeys"] } {
   assert.equal(config.storage.driver, "local");
-  return config.storage as LocalStorageConfig;
+  return { ...(config.storage as LocalSettings), signingKeys: config.linkKeys };
 }
 
 test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA_DIR, one hour links", () => {
@@ -26,7 +26,7 @@ test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.dataDir, dataDir);
   assert.equal(config.storage.driver, "local");
-  assert.equal(localStorage(config).localDir, join(dataDir, "files"));
+  assert.equal(localStorage(config).root, join(dataDir, "files"));
   assert.equal(config.downloadUrlTtl, 3600);
   assert.equal(config.downloadUrlMaxTtl, 604800);
   assert.deepEqual(config.jwt.algorithms, ["HS256"]);
@@ -64,7 +64,7 @@ test("every variable is read by its exact name", () => {
   assert.deepEqual(config.jwt.algorithms, ["HS256", "HS512"]);
   assert.equal(config.jwt.issuer, "https://issuer.example.com");
   assert.deepEqual(config.jwt.audience, ["taskdl", "other"]);
-  assert.equal(localStorage(config).localDir, "/srv/files");
+  assert.equal(localStorage(config).root, "/srv/files");
   assert.equal(config.downloadUrlTtl, 1);
   assert.equal(config.downloadUrlMaxTtl, 7200);
   assert.equal(config.seedDemo, false);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { StartupError } from "../errors/startup_error.ts";
+import { StartupError } from "../startup/startup_error.ts";
 
 /** What {@linkcode persistedSecret} found or made. */
 export interface PersistedSecret {

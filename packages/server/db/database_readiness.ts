@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { isUnavailable } from "../errors/is_unavailable.ts";
+import { isUnavailable } from "../envelope/is_unavailable.ts";
 import { migrateOrm } from "./init_orm.ts";
 
 /** Options of {@linkcode DatabaseReadiness}. */

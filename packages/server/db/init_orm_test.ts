@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 import { initOrm } from "./init_orm.ts";
-import { TaskCache } from "../tasks/task_cache.ts";
-import { type TaskRecord, TaskRepository } from "./task_repository.ts";
+import type { TaskRecord } from "../tasks/task_record.ts";
+import { PgTaskRepository } from "./pg_task_repository.ts";
 
 let db: TestDatabase;
 let orm: MikroORM;
@@ -47,14 +47,14 @@ test("applying migrations again changes nothing", async () => {
 });
 
 test("a task and its outputs load with one SQL query, in recorded order, sizes as numbers", async () => {
-  await new TaskRepository(orm.em.fork()).replace(task("one-query", 50));
+  await new PgTaskRepository(orm).replace(task("one-query", 50));
   const queries: string[] = [];
   const logging = await initOrm(db.url, { migrate: false, onLog: (line) => queries.push(line) });
   try {
     logging.config.set("debug", ["query"]);
     await logging.em.getConnection().execute("select 1"); // connect first: only the load is counted
     queries.length = 0;
-    const loaded = await new TaskRepository(logging.em.fork()).findWithOutputs("one-query");
+    const loaded = await new PgTaskRepository(logging).findWithOutputs("one-query");
     assert.equal(queries.filter((line) => /select/i.test(line)).length, 1, queries.join("\n"));
     assert.deepEqual(loaded, task("one-query", 50));
     assert.equal(typeof loaded?.outputs[0]?.size, "number");
@@ -64,34 +64,19 @@ test("a task and its outputs load with one SQL query, in recorded order, sizes a
 });
 
 test("replace is all or nothing: a failing write leaves the earlier record", async () => {
-  const repository = new TaskRepository(orm.em.fork());
+  const repository = new PgTaskRepository(orm);
   await repository.replace(task("atomic", 2));
   const broken = task("atomic", 3);
   broken.ownerId = "mallory";
   (broken.outputs[2] as { fileName: string }).fileName = "x".repeat(300); // longer than the column
-  await assert.rejects(new TaskRepository(orm.em.fork()).replace(broken));
-  assert.deepEqual(await new TaskRepository(orm.em.fork()).findWithOutputs("atomic"), task("atomic", 2));
+  await assert.rejects(new PgTaskRepository(orm).replace(broken));
+  assert.deepEqual(await new PgTaskRepository(orm).findWithOutputs("atomic"), task("atomic", 2));
 });
 
 test("concurrent replaces of one task leave one of them whole", async () => {
   const versions = Array.from({ length: 8 }, (_, i) => ({ ...task("race", i + 1), ownerId: `owner-${i}` }));
-  await Promise.all(versions.map((version) => new TaskRepository(orm.em.fork()).replace(version)));
-  const final = await new TaskRepository(orm.em.fork()).findWithOutputs("race");
+  await Promise.all(versions.map((version) => new PgTaskRepository(orm).replace(version)));
+  const final = await new PgTaskRepository(orm).findWithOutputs("race");
   const winner = versions.find((version) => version.ownerId === final?.ownerId);
   assert.deepEqual(final, winner);
-});
-
-test("a task answered from the cache needs no EntityManager at all", async () => {
-  const cache = new TaskCache({ capacity: 100, ttlMs: 60_000 });
-  await new TaskRepository(orm.em.fork()).replace(task("lazy", 3));
-  await new TaskRepository(orm.em.fork(), cache).findWithOutputs("lazy");
-  const forks: string[] = [];
-  const lazy = new TaskRepository(() => {
-    forks.push("fork");
-    return orm.em.fork();
-  }, cache);
-  assert.deepEqual(await lazy.findWithOutputs("lazy"), task("lazy", 3));
-  assert.deepEqual(forks, []);
-  assert.equal(await lazy.findWithOutputs("not-there"), null);
-  assert.deepEqual(forks, ["fork"]);
 });

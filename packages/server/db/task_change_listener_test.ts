@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { pino } from "pino";
-import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 import { initOrm } from "./init_orm.ts";
 import { TaskChangeListener } from "./task_change_listener.ts";
-import { TaskRepository } from "./task_repository.ts";
+import { PgTaskRepository } from "./pg_task_repository.ts";
 
 let db: TestDatabase;
 let orm: MikroORM;
@@ -43,13 +43,13 @@ test("hears every committed replace, and nothing of one rolled back", async () =
   const { listener, changes } = listen();
   try {
     await eventually(() => listener.listening, "listening");
-    await new TaskRepository(orm.em.fork()).replace(task("n1"));
+    await new PgTaskRepository(orm).replace(task("n1"));
     const broken = {
       ...task("n2"),
       outputs: [{ fileName: "", storageKey: null as unknown as string, size: 1, contentType: null, sha256: null }],
     };
-    await assert.rejects(new TaskRepository(orm.em.fork()).replace(broken));
-    await new TaskRepository(orm.em.fork()).replace(task("n3"));
+    await assert.rejects(new PgTaskRepository(orm).replace(broken));
+    await new PgTaskRepository(orm).replace(task("n3"));
     await eventually(() => changes.length >= 2, "two notices");
     await sleep(100);
     assert.deepEqual(changes, ["n1", "n3"]);
@@ -67,7 +67,7 @@ test("a lost connection is reported, retried and listened on again", async () =>
       .execute("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'taskdl-task-changes'");
     await eventually(() => edges.length >= 3, "lost, then back");
     assert.deepEqual(edges.slice(0, 3), [true, false, true]);
-    await new TaskRepository(orm.em.fork()).replace(task("n4"));
+    await new PgTaskRepository(orm).replace(task("n4"));
     await eventually(() => changes.includes("n4"), "notices after reconnecting");
   } finally {
     await listener.close();

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { StartupError } from "../errors/startup_error.ts";
+import { StartupError } from "../startup/startup_error.ts";
 import { makeFolder } from "./_make_folder.ts";
 import { canReach, type RunAs } from "./_run_as.ts";
 

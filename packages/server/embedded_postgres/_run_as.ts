@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { StartupError } from "../errors/startup_error.ts";
+import { StartupError } from "../startup/startup_error.ts";
 
 /** The system user PostgreSQL runs as; unset means this process's own user. */
 export interface RunAs {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { StartupError } from "../errors/startup_error.ts";
+import { StartupError } from "../startup/startup_error.ts";
 import { makeFolder } from "./_make_folder.ts";
 import { canReach, postgresRunAs } from "./_run_as.ts";
 

@@ -2,7 +2,7 @@ import { chmodSync, chownSync, existsSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net";
 import { dirname } from "node:path";
 import pg from "pg";
-import { StartupError } from "../errors/startup_error.ts";
+import { StartupError } from "../startup/startup_error.ts";
 import { postgresBinaries } from "./_binaries.ts";
 import { makeFolder } from "./_make_folder.ts";
 import { ProgramFailure, RecentLines, runInitdb, startPostgres } from "./_postgres_process.ts";

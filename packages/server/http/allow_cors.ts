@@ -1,6 +1,6 @@
 import type { Middleware } from "koa";
-import { RESULT_MESSAGES } from "@taskdl/contract";
-import { ApiError } from "../errors/api_error.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import { DETAILS, MESSAGES } from "../envelope/messages.ts";
 
 const ALLOW_METHODS = "GET, HEAD, PUT";
 const ALLOW_HEADERS = "Authorization, Content-Type, X-Request-Id";
@@ -32,7 +32,7 @@ export function allowCors(origins: readonly string[] | "*"): Middleware {
     const ok = allowed === undefined || allowed.has(origin);
     const preflight = ctx.method === "OPTIONS" && ctx.get("Access-Control-Request-Method") !== "";
     if (!ok) {
-      if (preflight) throw new ApiError(403, `${RESULT_MESSAGES[403]}: origin not allowed`);
+      if (preflight) throw new ApiError(403, MESSAGES.forbidden(DETAILS.originNotAllowed));
       return next();
     }
     ctx.set("Access-Control-Allow-Origin", allowed === undefined ? "*" : origin);

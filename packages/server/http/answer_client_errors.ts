@@ -1,5 +1,7 @@
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { errorBody } from "../envelope/error_envelope.ts";
+import { MESSAGES } from "../envelope/messages.ts";
 
 /**
  * Requests Node's HTTP parser refuses before the application sees them
@@ -22,11 +24,11 @@ export function answerClientErrors(server: Server): void {
     }
     const [status, message] =
       error.code === "HPE_HEADER_OVERFLOW"
-        ? [431, "Request header fields too large"]
+        ? [431, MESSAGES.headerTooLarge]
         : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? [408, "Request timeout"]
-          : [400, "Request parameter error: malformed HTTP request"];
-    const body = JSON.stringify({ code: status, message, data: null });
+          ? [408, MESSAGES.requestTimeout]
+          : [400, MESSAGES.malformedRequest];
+    const body = errorBody(status, message);
     socket.end(
       `HTTP/1.1 ${status} ${message.split(":")[0]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n` +

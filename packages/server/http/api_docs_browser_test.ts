@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { DEMO_TASK_ID, DEMO_USER } from "../demo/seed_demo.ts";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { DEMO_TASK_ID, DEMO_USER } from "../dev/seed_demo.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 // Debian's chromium, driven by playwright-core: no browser is downloaded. CI installs it with apt (.ci/run).
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -27,7 +27,7 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-const FIXTURES = fileURLToPath(new URL("../demo/fixtures/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../dev/fixtures/", import.meta.url));
 const GET_OPERATION = "#operations-analysis_task-getDownloadUrl";
 const PUT_OPERATION = "#operations-ingest-putTask";
 

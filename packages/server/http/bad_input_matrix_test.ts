@@ -4,8 +4,8 @@ import { createServer } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import { startTestServer, TEST_JWT_SECRET, type TestServer } from "../testing/start_test_server.ts";
+import { LocalUrlSigner } from "@taskdl/storage/local";
+import { startTestServer, TEST_JWT_SECRET, type TestServer } from "@taskdl/testing";
 
 // Bad input at the HTTP level, one row per case: whatever arrives, the answer
 // is the documented envelope with the documented status — never a 500, never

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 const PATH = "/analysis/task/get/Download/url?taskId=none";
 const APP = "https://app.example.com";

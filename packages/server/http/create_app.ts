@@ -4,8 +4,7 @@ import type { Logger } from "pino";
 import type { JwtConfig } from "../config/load_config.ts";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import { createAuthMiddleware } from "../auth/create_auth_middleware.ts";
-import { ApiError } from "../errors/api_error.ts";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
+import { ApiError } from "../envelope/api_error.ts";
 import { appRouter } from "../trpc/app_router.ts";
 import { type AppServices, createContext } from "../trpc/context.ts";
 import { allowCors } from "./allow_cors.ts";
@@ -15,7 +14,7 @@ import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
 import { createRestHandler, restRoutes } from "./rest_handler.ts";
 import { API_DOCS_PATH, serveApiDocs } from "./serve_api_docs.ts";
-import { serveLocalFiles } from "./serve_local_files.ts";
+import { serveLinks } from "./serve_links.ts";
 import { createTrpcHandler } from "./trpc_handler.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -69,7 +68,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
       ? "shutting down"
       : !databaseReady
         ? "database not ready"
-        : (await services.orm.isConnected().catch(() => false))
+        : (await (services.isDatabaseConnected?.() ?? Promise.resolve(true)).catch(() => false))
           ? undefined
           : "database unreachable";
     ctx.status = reason === undefined ? 200 : 503;
@@ -81,9 +80,9 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   });
   router.all(`${API_DOCS_PATH}{/*rest}`, only("GET, HEAD"), serveApiDocs());
 
-  if (services.signer instanceof LocalUrlSigner) {
-    router.all("/files/*key", only("GET, HEAD"), serveLocalFiles(services.signer));
-  }
+  // Links that point back at this service (the local adapter's) are the adapter's to serve.
+  const { links } = services.signer;
+  if (links !== undefined) router.all(`${links.prefix}*key`, only("GET, HEAD"), serveLinks(links));
 
   // The REST paths are the procedures' own `openapi` meta, as published in the document.
   for (const route of restRoutes(appRouter)) {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../embedded_postgres/start_embedded_postgres.ts";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 // Database faults against a PostgreSQL this test controls: an embedded one
 // it stops and starts on a fixed port. Every answer during a fault is a

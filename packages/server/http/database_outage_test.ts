@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 let server: TestServer;
 let admin: pg.Client;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { commonResponse, DownloadUrlResp, ErrorResponse } from "@taskdl/contract";
 import jwt from "jsonwebtoken";
-import { startTestServer, TEST_JWT_SECRET, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, TEST_JWT_SECRET, type TestServer } from "@taskdl/testing";
 
 const PATH = "/analysis/task/get/Download/url";
 const Envelope = commonResponse(DownloadUrlResp);

@@ -3,8 +3,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { pino } from "pino";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { LocalUrlSigner } from "@taskdl/storage/local";
+import { startTestServer, type TestServer } from "@taskdl/testing";
+import { PgTaskRepository } from "../db/pg_task_repository.ts";
 import { createApp } from "./create_app.ts";
 
 // The drain of a shutdown, in process (shutdown_test.ts does it to main.ts
@@ -43,7 +44,7 @@ test("a download in flight finishes in full, then close() returns without waitin
 test("/readyz says 'shutting down' with 503 once a shutdown has begun", async () => {
   const app = createApp(
     {
-      orm: server.running.orm,
+      tasks: new PgTaskRepository(server.running.orm),
       signer: server.running.signer,
       ttl: { defaultTtl: 60, maxTtl: 600 },
       status: { databaseReady: true, stopping: true },

@@ -1,7 +1,8 @@
 import type { Context, Middleware } from "koa";
 import type { Logger } from "pino";
-import { isUnavailable } from "../errors/is_unavailable.ts";
-import { toErrorAnswer } from "../errors/to_error_answer.ts";
+import { isUnavailable } from "../envelope/is_unavailable.ts";
+import { toErrorAnswer } from "../envelope/to_error_answer.ts";
+import { MESSAGES } from "../envelope/messages.ts";
 import { sendError } from "./send_error.ts";
 
 /**
@@ -22,7 +23,7 @@ export function handleErrors(logger: Logger): Middleware {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
-        sendError(ctx, { code: 404, message: "Not found", headers: {} });
+        sendError(ctx, { code: 404, message: MESSAGES.routeNotFound, headers: {} });
       }
     } catch (error) {
       const answer = toErrorAnswer(error);

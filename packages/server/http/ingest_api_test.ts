@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { commonResponse, ErrorResponse, TaskResp } from "@taskdl/contract";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { LocalUrlSigner } from "@taskdl/storage/local";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 const Envelope = commonResponse(TaskResp);
 

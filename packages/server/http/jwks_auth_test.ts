@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 // Tokens from an identity provider's JWKS (RS256/ES256), against a local
 // JWKS endpoint the test controls: key rotation, caching, unknown keys,

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import jwt from "jsonwebtoken";
-import {
-  startTestServer,
-  TEST_JWT_SECRET,
-  TEST_URL_SIGNING_KEY,
-  type TestServer,
-} from "../testing/start_test_server.ts";
+import { startTestServer, TEST_JWT_SECRET, TEST_URL_SIGNING_KEY, type TestServer } from "@taskdl/testing";
 
 // The log of a whole session — ingest, both faces, downloads, refusals, a
 // fault — holds one access line per request and not one secret: no token,

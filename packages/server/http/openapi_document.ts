@@ -1,5 +1,7 @@
-import { ErrorResponse, RESULT_MESSAGES } from "@taskdl/contract";
+import { ErrorResponse } from "@taskdl/contract";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import { errorEnvelope } from "../envelope/error_envelope.ts";
+import { DETAILS, MESSAGES } from "../envelope/messages.ts";
 import { appRouter } from "../trpc/app_router.ts";
 
 /** The document's version: the API's, not the package's. */
@@ -10,37 +12,40 @@ const ERROR_EXAMPLES: Record<number, { description: string; examples: Record<str
   400: {
     description: "Request parameter error",
     examples: {
-      missingTaskId: `${RESULT_MESSAGES[400]}: taskId is required`,
-      unfinished: `${RESULT_MESSAGES[400]}: task 12345 has not finished (status RUNNING)`,
-      failed: `${RESULT_MESSAGES[400]}: task 12345 failed`,
+      missingTaskId: MESSAGES.badRequest("taskId is required"),
+      unfinished: MESSAGES.badRequest(DETAILS.taskNotFinished("12345", "RUNNING")),
+      failed: MESSAGES.badRequest(DETAILS.taskFailed("12345")),
     },
   },
   401: {
     description: "Unauthorized: the token is missing or invalid",
-    examples: { missing: `${RESULT_MESSAGES[401]}: missing token`, expired: `${RESULT_MESSAGES[401]}: token expired` },
+    examples: {
+      missing: MESSAGES.unauthorized(DETAILS.missingToken),
+      expired: MESSAGES.unauthorized(DETAILS.tokenExpired),
+    },
   },
   403: {
     description: "Forbidden: the token lacks the scope the operation needs",
-    examples: { scope: `${RESULT_MESSAGES[403]}: token lacks scope tasks:write` },
+    examples: { scope: MESSAGES.forbidden(DETAILS.lacksScope("tasks:write")) },
   },
   404: {
     description: "Task not found (also for a task owned by someone else)",
-    examples: { notFound: RESULT_MESSAGES[404] },
+    examples: { notFound: MESSAGES.taskNotFound },
   },
   405: {
     description: "Method not allowed; see the Allow header",
-    examples: { method: `${RESULT_MESSAGES[405]}: use GET, HEAD` },
+    examples: { method: MESSAGES.methodNotAllowed("GET, HEAD") },
   },
-  413: { description: "The body is too large", examples: { tooLarge: RESULT_MESSAGES[413] } },
-  415: { description: "The body is not JSON", examples: { notJson: `${RESULT_MESSAGES[415]}: send application/json` } },
+  413: { description: "The body is too large", examples: { tooLarge: MESSAGES.payloadTooLargeBare } },
+  415: { description: "The body is not JSON", examples: { notJson: MESSAGES.unsupportedMediaType } },
   429: {
     description: "Too many requests from this user (per-user token bucket); see Retry-After",
-    examples: { limited: `${RESULT_MESSAGES[429]}: retry after 1 s` },
+    examples: { limited: MESSAGES.tooManyRequests(1) },
   },
-  500: { description: "Server internal error", examples: { fault: RESULT_MESSAGES[500] } },
+  500: { description: "Server internal error", examples: { fault: MESSAGES.internal } },
   503: {
     description: "A dependency (database, storage, JWKS) cannot be reached right now; see Retry-After",
-    examples: { unavailable: RESULT_MESSAGES[503] },
+    examples: { unavailable: MESSAGES.unavailable },
   },
 };
 
@@ -102,10 +107,7 @@ export function buildOpenApiDocument(): OpenAPIObject {
             "application/json": {
               schema: { $ref: "#/components/schemas/ErrorResponse" },
               examples: Object.fromEntries(
-                Object.entries(docs.examples).map(([name, message]) => [
-                  name,
-                  { value: { code, message, data: null } },
-                ]),
+                Object.entries(docs.examples).map(([name, message]) => [name, { value: errorEnvelope(code, message) }]),
               ),
             },
           },

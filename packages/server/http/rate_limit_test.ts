@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 const PATH = "/analysis/task/get/Download/url?taskId=none";
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

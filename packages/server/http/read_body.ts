@@ -1,5 +1,6 @@
 import type { Context } from "koa";
-import { ApiError } from "../errors/api_error.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import { MESSAGES } from "../envelope/messages.ts";
 
 /** The largest JSON body accepted by default (10,000 outputs fit well within it). */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
@@ -31,5 +32,5 @@ export async function readBody(ctx: Context, limit: number = DEFAULT_BODY_LIMIT)
 }
 
 function tooLarge(limit: number): ApiError {
-  return new ApiError(413, `Payload too large: the body may hold at most ${limit} bytes`);
+  return new ApiError(413, MESSAGES.payloadTooLarge(limit));
 }

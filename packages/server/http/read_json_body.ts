@@ -1,6 +1,7 @@
-import { RESULT_CODES, RESULT_MESSAGES } from "@taskdl/contract";
+import { RESULT_CODES } from "@taskdl/contract";
 import type { Context } from "koa";
-import { ApiError } from "../errors/api_error.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import { DETAILS, MESSAGES } from "../envelope/messages.ts";
 import { DEFAULT_BODY_LIMIT, readBody } from "./read_body.ts";
 
 /**
@@ -20,17 +21,17 @@ import { DEFAULT_BODY_LIMIT, readBody } from "./read_body.ts";
  */
 export async function readJsonBody(ctx: Context, limit: number = DEFAULT_BODY_LIMIT): Promise<unknown> {
   if (!ctx.is("application/json")) {
-    throw new ApiError(RESULT_CODES.UNSUPPORTED_MEDIA_TYPE, `${RESULT_MESSAGES[415]}: send application/json`);
+    throw new ApiError(RESULT_CODES.UNSUPPORTED_MEDIA_TYPE, MESSAGES.unsupportedMediaType);
   }
   const text = (await readBody(ctx, limit)).toString("utf8");
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw ApiError.badRequest("body is not valid JSON");
+    throw ApiError.badRequest(DETAILS.notJson);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw ApiError.badRequest("body must be a JSON object");
+    throw ApiError.badRequest(DETAILS.notAnObject);
   }
   return body;
 }

@@ -1,7 +1,8 @@
 import type { Context as KoaContext } from "koa";
 import { callTRPCProcedure } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
-import { toErrorAnswer } from "../errors/to_error_answer.ts";
+import { toErrorAnswer } from "../envelope/to_error_answer.ts";
+import { derivedOf } from "../hot/hot_answers.ts";
 import type { Context } from "../trpc/context.ts";
 import type { appRouter } from "../trpc/app_router.ts";
 import { sendError } from "./send_error.ts";
@@ -80,17 +81,8 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
  */
 export function createRestHandler(router: typeof appRouter, route: RestRoute, options: RestHandlerOptions) {
   const { createContext, onFault } = options;
-  // A frozen answer is shared by requests (a hot task's, for its second): its bytes are made once.
-  const bodies = new WeakMap<object, Buffer>();
-  const serialise = (data: unknown): Buffer => {
-    const shared = typeof data === "object" && data !== null && Object.isFrozen(data);
-    let body = shared ? bodies.get(data) : undefined;
-    if (body === undefined) {
-      body = Buffer.from(JSON.stringify(data));
-      if (shared) bodies.set(data, body);
-    }
-    return body;
-  };
+  // A shared answer (a hot task's, for its second: hot/hot_answers.ts) has its bytes made once.
+  const serialise = derivedOf((data: unknown): Buffer => Buffer.from(JSON.stringify(data)));
   return async function rest(ctx: KoaContext, body: unknown): Promise<void> {
     const input: Record<string, unknown> = body === undefined ? queryInput(ctx.querystring) : { ...(body as object) };
     Object.assign(input, ctx.params);

@@ -1,5 +1,6 @@
 import type { Context } from "koa";
-import type { ErrorAnswer } from "../errors/to_error_answer.ts";
+import { errorEnvelope } from "../envelope/error_envelope.ts";
+import type { ErrorAnswer } from "../envelope/to_error_answer.ts";
 
 /**
  * Answers a Koa request with the error envelope `{ code, message, data: null }`,
@@ -17,5 +18,5 @@ export function sendError(ctx: Context, answer: ErrorAnswer): void {
   ctx.status = answer.code;
   for (const [name, value] of Object.entries(answer.headers)) ctx.set(name, value);
   ctx.set("Cache-Control", "no-store");
-  ctx.body = { code: answer.code, message: answer.message, data: null };
+  ctx.body = errorEnvelope(answer.code, answer.message);
 }

@@ -4,7 +4,7 @@ import { request } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 import { API_DOCS_CSP } from "./serve_api_docs.ts";
 
 const SWAGGER_UI_DIST = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));

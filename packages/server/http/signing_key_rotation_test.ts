@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import { LocalUrlSigner } from "@taskdl/storage/local";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 // Rotation as an operator does it: add the new key first in URL_SIGNING_KEYS,
 // keep the old one until its links have expired, then remove it.

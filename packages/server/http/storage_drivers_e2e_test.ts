@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { commonResponse, DownloadUrlResp } from "@taskdl/contract";
-import { startAzureEmulator } from "../testing/start_azure_emulator.ts";
-import { startS3Emulator } from "../testing/start_s3_emulator.ts";
-import { startTestServer, type TestServer, type TestStore } from "../testing/start_test_server.ts";
+import { startAzureEmulator, startS3Emulator, startTestServer, type TestServer, type TestStore } from "@taskdl/testing";
 
 // The service end to end on each storage driver, chosen by configuration
 // alone: outputs written into the real store, the task recorded through the

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import { startTestServer, type TestServer } from "../testing/start_test_server.ts";
+import type { LocalUrlSigner } from "@taskdl/storage/local";
+import { startTestServer, type TestServer } from "@taskdl/testing";
 
 // The finished-task cache seen from outside: a finished task is answered from
 // memory, ownership is still checked, the replica that takes a write never

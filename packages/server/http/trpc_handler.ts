@@ -1,6 +1,6 @@
 import type { Context as KoaContext } from "koa";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { toErrorAnswer } from "../errors/to_error_answer.ts";
+import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import type { Context } from "../trpc/context.ts";
 import type { appRouter } from "../trpc/app_router.ts";
 import { readBody } from "./read_body.ts";

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { RateLimit, RateLimiter, RateVerdict } from "./rate_limiter.ts";
 import { type BucketState, takeToken } from "./token_bucket.ts";
 
@@ -21,8 +22,7 @@ export interface MemoryRateLimiterOptions {
  */
 export class MemoryRateLimiter implements RateLimiter {
   #limit: RateLimit;
-  #buckets = new Map<string, BucketState>();
-  #maxUsers: number;
+  #buckets: LRUCache<string, BucketState>;
   #now: () => number;
 
   /**
@@ -31,7 +31,7 @@ export class MemoryRateLimiter implements RateLimiter {
    */
   constructor(limit: RateLimit, options: MemoryRateLimiterOptions = {}) {
     this.#limit = limit;
-    this.#maxUsers = options.maxUsers ?? 100_000;
+    this.#buckets = new LRUCache({ max: options.maxUsers ?? 100_000 });
     this.#now = options.now ?? Date.now;
   }
 
@@ -39,13 +39,7 @@ export class MemoryRateLimiter implements RateLimiter {
   async take(userId: string): Promise<RateVerdict> {
     const previous = this.#buckets.get(userId);
     const { state, allowed, waitMs } = takeToken(previous, this.#now(), this.#limit);
-    // Re-inserting keeps the Map in least-recently-seen order, so eviction takes the oldest.
-    this.#buckets.delete(userId);
     this.#buckets.set(userId, state);
-    if (this.#buckets.size > this.#maxUsers) {
-      const oldest = this.#buckets.keys().next().value;
-      if (oldest !== undefined) this.#buckets.delete(oldest);
-    }
     return allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
 

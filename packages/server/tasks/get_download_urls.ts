@@ -1,8 +1,9 @@
 import type { DownloadUrlRequest, DownloadUrlResp, DownloadUrlVo } from "@taskdl/contract";
-import type { TaskRepository } from "../db/task_repository.ts";
-import { ApiError } from "../errors/api_error.ts";
-import type { UrlSigner } from "../storage/url_signer.ts";
-import type { SignedAnswers } from "./signed_answers.ts";
+import type { UrlSigner } from "@taskdl/storage";
+import { ApiError } from "../envelope/api_error.ts";
+import { DETAILS } from "../envelope/messages.ts";
+import type { SignedAnswers } from "../hot/signed_answers.ts";
+import type { TaskRepository } from "./task_record.ts";
 
 /** What {@linkcode getDownloadUrls} works with. */
 export interface GetDownloadUrlsContext {
@@ -45,13 +46,13 @@ export async function getDownloadUrls(
 ): Promise<DownloadUrlResp> {
   const { userId, tasks, signer, defaultTtl, maxTtl, now = Date.now, answers } = context;
   const { taskId, expiresIn = defaultTtl } = request;
-  if (expiresIn > maxTtl) throw ApiError.badRequest(`expiresIn must be at most ${maxTtl} seconds`);
+  if (expiresIn > maxTtl) throw ApiError.badRequest(DETAILS.expiresInTooLong(maxTtl));
 
   const task = await tasks.findWithOutputs(taskId);
   if (task === null || task.ownerId !== userId) throw ApiError.taskNotFound();
-  if (task.status === "FAILED") throw ApiError.badRequest(`task ${taskId} failed`);
+  if (task.status === "FAILED") throw ApiError.badRequest(DETAILS.taskFailed(taskId));
   if (task.status !== "SUCCEEDED") {
-    throw ApiError.badRequest(`task ${taskId} has not finished (status ${task.status})`);
+    throw ApiError.badRequest(DETAILS.taskNotFinished(taskId, task.status));
   }
 
   // Rounded up to a whole second, so a link never lives shorter than asked.

@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { initOrm } from "../db/init_orm.ts";
-import { TaskRepository } from "../db/task_repository.ts";
-import { ApiError } from "../errors/api_error.ts";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import type { SignOptions } from "../storage/url_signer.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { PgTaskRepository } from "../db/pg_task_repository.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import type { UrlSigner } from "@taskdl/storage";
+import { LocalUrlSigner } from "@taskdl/storage/local";
+import type { SignOptions } from "@taskdl/storage";
+import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 import { getDownloadUrls } from "./get_download_urls.ts";
 
 let db: TestDatabase;
@@ -20,7 +21,7 @@ const signer = new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", keys: [
 before(async () => {
   db = await createTestDatabase();
   orm = await initOrm(db.url);
-  await new TaskRepository(orm.em.fork()).replace({
+  await new PgTaskRepository(orm).replace({
     id: "t1",
     ownerId: "alice",
     status: "SUCCEEDED",
@@ -40,7 +41,7 @@ after(async () => {
 function context(overrides: { now?: () => number; userId?: string } = {}) {
   return {
     userId: "alice",
-    tasks: new TaskRepository(orm.em.fork()),
+    tasks: new PgTaskRepository(orm),
     signer,
     defaultTtl: 3600,
     maxTtl: 7200,
@@ -68,6 +69,7 @@ test("signs each output's key with its file name, media type and the shared expi
       return `https://example.com/${calls.length}`;
     },
     stat: () => Promise.reject(new Error("not used")),
+    write: () => Promise.reject(new Error("not used")),
   };
   const resp = await getDownloadUrls({ taskId: "t1" }, { ...context(), signer: recording });
   assert.deepEqual(
@@ -101,17 +103,21 @@ test("another user's task and a missing task throw the same error", async () => 
 });
 
 test("with SignedAnswers, a hot task is signed once per record and expiry; a replaced task is signed again", async () => {
-  const { SignedAnswers } = await import("./signed_answers.ts");
+  const { SignedAnswers } = await import("../hot/signed_answers.ts");
   const { TaskCache } = await import("./task_cache.ts");
+  const { CachedTaskRepository } = await import("./cached_task_repository.ts");
   let signs = 0;
-  const counting = {
+  // The real local adapter, counting its signatures.
+  const counting: UrlSigner = {
     driver: "counting",
-    sign: (key: string) => `https://x/${key}?n=${++signs}`,
-    stat: async () => ({ size: 1 }),
+    sign: (key, options) => `${signer.sign(key, options)}&n=${++signs}`,
+    stat: (key) => signer.stat(key),
+    write: (key, body) => signer.write(key, body),
   };
   const cache = new TaskCache({ capacity: 1000, ttlMs: 60_000 });
   const answers = new SignedAnswers({ capacity: 1000, minOutputs: 1, now: () => 5_000 });
-  const repository = () => new TaskRepository(orm.em.fork(), cache);
+  const shared = new CachedTaskRepository(new PgTaskRepository(orm), cache);
+  const repository = () => shared;
   await repository().replace({
     id: "hot",
     ownerId: "alice",

@@ -1,9 +1,9 @@
 import type { PutTaskRequest, TaskResp } from "@taskdl/contract";
 import type { z } from "zod";
-import type { TaskOutputRecord, TaskRepository } from "../db/task_repository.ts";
-import { ApiError } from "../errors/api_error.ts";
-import { guessContentType } from "../storage/content_type.ts";
-import { ObjectNotFoundError, type UrlSigner } from "../storage/url_signer.ts";
+import { guessContentType, ObjectNotFoundError, type UrlSigner } from "@taskdl/storage";
+import { ApiError } from "../envelope/api_error.ts";
+import { DETAILS } from "../envelope/messages.ts";
+import type { TaskOutputRecord, TaskRepository } from "./task_record.ts";
 
 /** A validated ingest request (what the contract's `PutTaskRequest` parses to). */
 export type ParsedPutTaskRequest = z.output<typeof PutTaskRequest>;
@@ -41,7 +41,7 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
       return (await signer.stat(output.storageKey)).size;
     } catch (error) {
       if (error instanceof ObjectNotFoundError) {
-        throw ApiError.badRequest(`no object with storage key "${output.storageKey}" in storage`);
+        throw ApiError.badRequest(DETAILS.noSuchObject(output.storageKey));
       }
       throw error;
     }

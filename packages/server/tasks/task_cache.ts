@@ -1,4 +1,6 @@
-import type { TaskRecord } from "../db/task_repository.ts";
+import { LRUCache } from "lru-cache";
+import { share } from "../hot/hot_answers.ts";
+import type { TaskRecord } from "./task_record.ts";
 
 /** Options of {@linkcode TaskCache}. */
 export interface TaskCacheOptions {
@@ -20,7 +22,6 @@ export interface TaskCacheOptions {
 
 interface Entry {
   record: TaskRecord;
-  weight: number;
   expiresAt: number;
 }
 
@@ -38,6 +39,10 @@ interface Entry {
  * replica can be served stale; when notices stop, what is kept is trusted
  * for `ttlMs` more at most, so a database outage does not empty the cache.
  *
+ * Least recently used entries go first (lru-cache, bounded by weight); a
+ * kept record is shared by requests, so it is frozen (`hot/hot_answers.ts`).
+ * {@linkcode CachedTaskRepository} puts it in front of the database.
+ *
  * @example
  * ```ts
  * const cache = new TaskCache({ capacity: 100_000, ttlMs: 10_000 });
@@ -47,10 +52,9 @@ interface Entry {
  * ```
  */
 export class TaskCache {
-  #entries = new Map<string, Entry>();
+  #entries: LRUCache<string, Entry>;
   // Ids known not to exist, with when that stops being trusted; kept only while notices arrive.
-  #missing = new Map<string, number>();
-  #weight = 0;
+  #missing: LRUCache<string, number>;
   #epoch = 0;
   #noticed = false;
   #options: TaskCacheOptions;
@@ -62,6 +66,11 @@ export class TaskCache {
   constructor(options: TaskCacheOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#entries = new LRUCache({
+      maxSize: Math.max(1, options.capacity),
+      sizeCalculation: (entry) => 1 + entry.record.outputs.length,
+    });
+    this.#missing = new LRUCache({ max: Math.max(1, Math.floor(options.capacity / 10)) });
   }
 
   /** Changes with every write on this replica; take it before a read, hand it to `set`. */
@@ -71,7 +80,7 @@ export class TaskCache {
 
   /** How much the cache holds now (tasks plus outputs). */
   get weight(): number {
-    return this.#weight;
+    return this.#entries.calculatedSize;
   }
 
   /**
@@ -85,12 +94,9 @@ export class TaskCache {
     const entry = this.#entries.get(id);
     if (entry === undefined) return this.#getMissing(id);
     if (entry.expiresAt <= this.#now()) {
-      this.#drop(id, entry);
+      this.#entries.delete(id);
       return undefined;
     }
-    // Re-inserted, so the Map's order is least recently used first.
-    this.#entries.delete(id);
-    this.#entries.set(id, entry);
     return entry.record;
   }
 
@@ -103,22 +109,11 @@ export class TaskCache {
    */
   set(record: TaskRecord, epoch: number): void {
     if (record.status !== "SUCCEEDED" || epoch !== this.#epoch) return;
-    const weight = 1 + record.outputs.length;
-    if (weight > this.#options.capacity) return;
-    const previous = this.#entries.get(record.id);
-    if (previous !== undefined) this.#drop(record.id, previous);
-    for (const output of record.outputs) Object.freeze(output);
-    Object.freeze(record.outputs);
+    if (1 + record.outputs.length > this.#options.capacity) return;
     this.#entries.set(record.id, {
-      record: Object.freeze(record),
-      weight,
+      record: share(record),
       expiresAt: this.#now() + (this.#noticed ? this.#noticedTtlMs : this.#options.ttlMs),
     });
-    this.#weight += weight;
-    for (const [id, entry] of this.#entries) {
-      if (this.#weight <= this.#options.capacity) break;
-      this.#drop(id, entry);
-    }
   }
 
   /**
@@ -133,12 +128,7 @@ export class TaskCache {
    */
   setMissing(id: string, epoch: number): void {
     if (!this.#noticed || epoch !== this.#epoch) return;
-    this.#missing.delete(id);
     this.#missing.set(id, this.#now() + this.#noticedTtlMs);
-    if (this.#missing.size > Math.max(1, Math.floor(this.#options.capacity / 10))) {
-      const oldest = this.#missing.keys().next().value;
-      if (oldest !== undefined) this.#missing.delete(oldest);
-    }
   }
 
   /**
@@ -149,8 +139,7 @@ export class TaskCache {
   invalidate(id: string): void {
     this.#epoch++;
     this.#missing.delete(id);
-    const entry = this.#entries.get(id);
-    if (entry !== undefined) this.#drop(id, entry);
+    this.#entries.delete(id);
   }
 
   /**
@@ -177,15 +166,11 @@ export class TaskCache {
   }
 
   #getMissing(id: string): null | undefined {
-    const until = this.#missing.get(id);
+    // Peeked, not got: the oldest go first, however often asked for (made-up ids must not crowd out).
+    const until = this.#missing.peek(id);
     if (until === undefined) return undefined;
     if (until > this.#now()) return null;
     this.#missing.delete(id);
     return undefined;
-  }
-
-  #drop(id: string, entry: Entry): void {
-    this.#entries.delete(id);
-    this.#weight -= entry.weight;
   }
 }

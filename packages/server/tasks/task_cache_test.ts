@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { TaskRecord } from "../db/task_repository.ts";
+import type { TaskRecord } from "./task_record.ts";
 import { TaskCache } from "./task_cache.ts";
 
 const task = (id: string, outputs = 2, status: TaskRecord["status"] = "SUCCEEDED"): TaskRecord => ({

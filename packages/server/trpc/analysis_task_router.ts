@@ -2,9 +2,9 @@ import { commonResponse, DownloadUrlRequest, DownloadUrlResp, PutTaskRequest, Ta
 import { z } from "zod";
 import { getDownloadUrls } from "../tasks/get_download_urls.ts";
 import { putTask } from "../tasks/put_task.ts";
-import { success } from "./success.ts";
+import { success } from "../hot/success.ts";
 import { authedProcedure, router, writerProcedure } from "./trpc.ts";
-import { validatedOnce } from "./validated_once.ts";
+import { validatedOnce } from "../hot/validated_once.ts";
 
 const AuthorizationHeader = z.object({
   authorization: z.string().meta({

@@ -6,9 +6,10 @@ import { after, before, test } from "node:test";
 import { TRPCError } from "@trpc/server";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { initOrm } from "../db/init_orm.ts";
-import { ApiError } from "../errors/api_error.ts";
-import { LocalUrlSigner } from "../storage/local/local_url_signer.ts";
-import { createTestDatabase, type TestDatabase } from "../testing/test_database.ts";
+import { PgTaskRepository } from "../db/pg_task_repository.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import { LocalUrlSigner } from "@taskdl/storage/local";
+import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 import { appRouter } from "./app_router.ts";
 import { type AppServices, createContext } from "./context.ts";
 
@@ -21,7 +22,7 @@ before(async () => {
   db = await createTestDatabase();
   orm = await initOrm(db.url);
   services = {
-    orm,
+    tasks: new PgTaskRepository(orm),
     signer: new LocalUrlSigner(root, { baseUrl: "http://127.0.0.1:1", keys: [{ kid: "k1", key: "k".repeat(32) }] }),
     ttl: { defaultTtl: 3600, maxTtl: 604800 },
   };

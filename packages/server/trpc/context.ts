@@ -1,10 +1,8 @@
-import type { MikroORM } from "@mikro-orm/postgresql";
+import type { UrlSigner } from "@taskdl/storage";
 import type { AuthOutcome } from "../auth/auth_user.ts";
-import { TaskRepository } from "../db/task_repository.ts";
+import type { SignedAnswers } from "../hot/signed_answers.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
-import type { SignedAnswers } from "../tasks/signed_answers.ts";
-import type { TaskCache } from "../tasks/task_cache.ts";
-import type { UrlSigner } from "../storage/url_signer.ts";
+import type { TaskRepository } from "../tasks/task_record.ts";
 
 /** Link lifetime limits, in seconds. */
 export interface TtlLimits {
@@ -14,22 +12,22 @@ export interface TtlLimits {
   maxTtl: number;
 }
 
-/** What every request shares: the ORM, the signer, the limits. */
+/** What every request shares: the task store, the signer, the limits. */
 export interface AppServices {
-  /** The connected ORM. */
-  orm: MikroORM;
+  /** Where tasks are kept (the finished-task cache in front, when it is on). */
+  tasks: TaskRepository;
   /** The configured storage signer. */
   signer: UrlSigner;
   /** Link lifetime limits. */
   ttl: TtlLimits;
   /** The per-user rate limiter; none means no limit. */
   rateLimiter?: RateLimiter | undefined;
-  /** Finished tasks kept in memory; none means every request queries. */
-  taskCache?: TaskCache | undefined;
   /** Answers already signed this second; none means every answer is signed anew. */
   answers?: SignedAnswers | undefined;
   /** Whether the service can serve requests now; unset means always. */
   status?: ServiceStatus | undefined;
+  /** Whether the database answers right now (`/readyz`); unset means it is not asked. */
+  isDatabaseConnected?: (() => Promise<boolean>) | undefined;
 }
 
 /** What the service knows about its own state (start-up and shutdown). */
@@ -46,7 +44,7 @@ export interface Context {
   auth: AuthOutcome;
   /** Whether the database is usable (migrated); requests get 503 until it is. */
   databaseReady: boolean;
-  /** The request's task store, on its own `EntityManager` fork. */
+  /** Where tasks are kept. */
   tasks: TaskRepository;
   /** The configured storage signer. */
   signer: UrlSigner;
@@ -76,7 +74,7 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
   return {
     auth,
     databaseReady: services.status?.databaseReady ?? true,
-    tasks: new TaskRepository(() => services.orm.em.fork(), services.taskCache),
+    tasks: services.tasks,
     signer: services.signer,
     ttl: services.ttl,
     rateLimiter: services.rateLimiter,

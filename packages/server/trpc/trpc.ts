@@ -1,8 +1,10 @@
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
-import { ApiError } from "../errors/api_error.ts";
-import { UnavailableError } from "../errors/unavailable_error.ts";
-import { toErrorAnswer } from "../errors/to_error_answer.ts";
+import { ApiError } from "../envelope/api_error.ts";
+import { errorEnvelope } from "../envelope/error_envelope.ts";
+import { DETAILS } from "../envelope/messages.ts";
+import { UnavailableError } from "../envelope/unavailable_error.ts";
+import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import type { Context } from "./context.ts";
 
 // The tRPC error body is the envelope itself, so both faces answer alike:
@@ -15,7 +17,7 @@ const t = initTRPC
     isDev: false,
     errorFormatter: ({ error }) => {
       const { code, message } = toErrorAnswer(error);
-      return { code, message, data: null };
+      return errorEnvelope(code, message);
     },
   });
 
@@ -75,6 +77,6 @@ export const WRITE_SCOPE = "tasks:write";
 
 /** A procedure for the analysis pipeline: an authenticated token with the `tasks:write` scope, else 403. */
 export const writerProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (!ctx.user.scopes.has(WRITE_SCOPE)) throw ApiError.forbidden(`token lacks scope ${WRITE_SCOPE}`);
+  if (!ctx.user.scopes.has(WRITE_SCOPE)) throw ApiError.forbidden(DETAILS.lacksScope(WRITE_SCOPE));
   return next();
 });

@@ -1,0 +1,200 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { createUrlSigner, type UrlSigner } from "@taskdl/storage";
+import type { Logger } from "pino";
+import type { Config } from "./config/load_config.ts";
+import { persistedSecret } from "./config/persisted_secret.ts";
+import { DatabaseReadiness } from "./db/database_readiness.ts";
+import { initOrm } from "./db/init_orm.ts";
+import { PgTaskRepository } from "./db/pg_task_repository.ts";
+import { TaskChangeListener } from "./db/task_change_listener.ts";
+import { seedDemo } from "./dev/seed_demo.ts";
+import { embeddedClusterFolder } from "./embedded_postgres/embedded_cluster_folder.ts";
+import { startEmbeddedPostgres } from "./embedded_postgres/start_embedded_postgres.ts";
+import { SignedAnswers } from "./hot/signed_answers.ts";
+import { createRateLimiter } from "./limits/create_rate_limiter.ts";
+import type { RateLimiter } from "./limits/rate_limiter.ts";
+import { CachedTaskRepository } from "./tasks/cached_task_repository.ts";
+import { TaskCache } from "./tasks/task_cache.ts";
+import type { TaskRepository } from "./tasks/task_record.ts";
+
+/** Everything the service runs on, built from its configuration. */
+export interface Services {
+  /** The PostgreSQL URL in use (the embedded one's holds its password: never log it). */
+  databaseUrl: string;
+  /** The embedded PostgreSQL's cluster folder; unset when the database is `DATABASE_URL`'s. */
+  embeddedDatabase: string | undefined;
+  /** The connected ORM (its pool). */
+  orm: MikroORM;
+  /** Whether the database is usable: migrations have run. */
+  readiness: DatabaseReadiness;
+  /** Where tasks are kept: PostgreSQL, with the finished-task cache in front when it is on. */
+  tasks: TaskRepository;
+  /** The finished-task cache, when it is on (`TASK_CACHE_CAPACITY`, `TASK_CACHE_TTL_MS`). */
+  taskCache: TaskCache | undefined;
+  /** Signed answers of hot tasks, kept for their second (with the cache). */
+  answers: SignedAnswers | undefined;
+  /** The change listener, when notices are on (`TASK_CACHE_LISTEN`). */
+  listener: TaskChangeListener | undefined;
+  /** The storage adapter. */
+  signer: UrlSigner;
+  /** The per-user rate limiter; none when limiting is off. */
+  rateLimiter: RateLimiter | undefined;
+  /** Tears everything down, in the reverse order it was built. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode createServices}. */
+export interface CreateServicesOptions {
+  /** Where logs go. */
+  logger: Logger;
+  /** The origin the service's own links start with. */
+  publicBaseUrl: string;
+}
+
+const POOL_CLOSE_TIMEOUT_MS = 5000;
+
+/**
+ * The composition root: builds every service from the configuration — the
+ * database (the one in `DATABASE_URL`, or an embedded PostgreSQL), the ORM,
+ * the rate limiter, the storage adapter, the task store with its cache and
+ * change listener, the readiness check that migrates (and seeds the demo
+ * task once the database is there) — and returns them with one `close()`
+ * that tears them down in reverse order. The one place where the service's
+ * parts meet; it listens on nothing (`start_server.ts` does).
+ *
+ * @param config The validated configuration.
+ * @param options The logger, and the service's public origin.
+ * @returns The services.
+ * @throws {StartupError} When the embedded PostgreSQL cannot be set up; what was built is closed again.
+ *
+ * @example
+ * ```ts
+ * const services = await createServices(config, { logger, publicBaseUrl: "http://127.0.0.1:3000" });
+ * await services.close();
+ * ```
+ */
+export async function createServices(config: Config, options: CreateServicesOptions): Promise<Services> {
+  const { logger, publicBaseUrl } = options;
+  const built: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const step of built.reverse()) await step().catch((error) => logger.warn({ err: error }, "cleanup failed"));
+    built.length = 0;
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    let embeddedDatabase: string | undefined;
+    if (databaseUrl === undefined) {
+      const embedded = await startEmbedded(config, logger);
+      built.push(embedded.stop);
+      databaseUrl = embedded.url;
+      embeddedDatabase = embedded.dir;
+    }
+    const orm = await initOrm(databaseUrl, {
+      poolMax: config.databasePoolMax,
+      connectTimeoutMs: config.databaseConnectTimeoutMs,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      migrate: false,
+    });
+    // pg's pool.end() waits for every checked-out connection; one lost in a fault must not hold shutdown forever.
+    built.push(() =>
+      withDeadline(orm.close(true), POOL_CLOSE_TIMEOUT_MS, () =>
+        logger.warn({ timeoutMs: POOL_CLOSE_TIMEOUT_MS }, "the database pool did not close in time; going on"),
+      ),
+    );
+    const rateLimiter = createRateLimiter(config.rateLimit, logger);
+    if (rateLimiter !== undefined) built.push(() => rateLimiter.close());
+    const signer = await createUrlSigner(config.storage, { publicBaseUrl, linkKeys: config.linkKeys });
+
+    const { capacity, ttlMs, listen } = config.taskCache;
+    const taskCache = capacity === 0 || ttlMs === 0 ? undefined : new TaskCache(config.taskCache);
+    const database = new PgTaskRepository(orm);
+    const tasks = taskCache === undefined ? database : new CachedTaskRepository(database, taskCache);
+
+    const readiness = new DatabaseReadiness(orm, {
+      logger,
+      onReady: async () => {
+        if (!config.seedDemo) return;
+        const demo = await seedDemo(tasks, signer);
+        logger.info({ taskId: demo.taskId, owner: demo.ownerId, storage: signer.driver }, "demo task recorded");
+      },
+    });
+    built.push(async () => readiness.stop());
+    await readiness.start();
+
+    const listener =
+      taskCache === undefined || !listen
+        ? undefined
+        : new TaskChangeListener(databaseUrl, {
+            onChange: (taskId) => taskCache.invalidate(taskId),
+            onListening: (listening) => taskCache.setNoticed(listening),
+            logger,
+            connectTimeoutMs: config.databaseConnectTimeoutMs,
+          });
+    if (listener !== undefined) {
+      listener.start();
+      built.push(() => listener.close());
+    }
+    return {
+      databaseUrl,
+      embeddedDatabase,
+      orm,
+      readiness,
+      tasks,
+      taskCache,
+      answers: taskCache === undefined ? undefined : new SignedAnswers({ capacity }),
+      listener,
+      signer,
+      rateLimiter,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+// The embedded PostgreSQL of the data folder, wherever its user can reach its cluster.
+async function startEmbedded(
+  config: Config,
+  logger: Logger,
+): Promise<{ url: string; dir: string; stop: () => Promise<void> }> {
+  const password = persistedSecret(config.dataDir, "EMBEDDED_POSTGRES_PASSWORD").value;
+  const cluster = embeddedClusterFolder(config.dataDir);
+  if (cluster.relocated) {
+    logger.info(
+      { dir: cluster.dir, dataDir: config.dataDir },
+      "the postgres user cannot enter DATA_DIR: the embedded PostgreSQL keeps its cluster in dir " +
+        "(named by DATA_DIR/pg-cluster-id; see the README to remove or reset it)",
+    );
+  }
+  for (const dir of cluster.leftOver) {
+    logger.info({ dir }, "an embedded PostgreSQL cluster of a data folder that is gone takes space: rm -rf dir");
+  }
+  logger.info({ dir: cluster.dir }, "starting the embedded PostgreSQL (DATABASE_URL is not set)");
+  const embedded = await startEmbeddedPostgres(cluster.dir, {
+    password,
+    onLog: (line) => logger.debug({ postgres: line }, "postgres"),
+  });
+  logger.info({ port: embedded.port, dir: cluster.dir }, "embedded PostgreSQL ready");
+  return { url: embedded.url, dir: cluster.dir, stop: () => embedded.stop() };
+}
+
+function withDeadline(promise: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout();
+      resolve();
+    }, ms);
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,106 @@
+import type { MikroORM } from "@mikro-orm/postgresql";
+import type { TaskStatus } from "@taskdl/contract";
+import type { TaskRecord, TaskRepository } from "../tasks/task_record.ts";
+import { TASK_CHANGES_CHANNEL } from "./task_change_listener.ts";
+import { AnalysisTask } from "./task_entity.ts";
+import { TaskOutput } from "./task_output_entity.ts";
+
+// One query for a task and its outputs, in recorded order (a task without outputs gives one row of nulls).
+const FIND_WITH_OUTPUTS =
+  "select t.owner_id, t.status, o.position, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 " +
+  'from "analysis_task" t left join "task_output" o on o.task_id = t.id where t.id = ? order by o.position';
+
+interface TaskRow {
+  owner_id: string;
+  status: TaskStatus;
+  position: number | null;
+  file_name: string | null;
+  storage_key: string | null;
+  size: string | number | null;
+  content_type: string | null;
+  sha256: string | null;
+}
+
+/**
+ * The task repository on PostgreSQL: one joined query reads a task with its
+ * outputs (plain rows, no entities: this is the hot path, and nothing read is
+ * written back), one transaction replaces it. Shared by all requests; each
+ * write works on an `EntityManager` fork of its own.
+ *
+ * @example
+ * ```ts
+ * const tasks = new PgTaskRepository(orm);
+ * const task = await tasks.findWithOutputs("12345");
+ * ```
+ */
+export class PgTaskRepository implements TaskRepository {
+  #orm: MikroORM;
+
+  /**
+   * @param orm The connected ORM.
+   */
+  constructor(orm: MikroORM) {
+    this.#orm = orm;
+  }
+
+  /** @inheritdoc */
+  async findWithOutputs(id: string): Promise<TaskRecord | null> {
+    // A raw query on the pool needs no EntityManager fork: there is no identity map to keep apart.
+    const rows = await this.#orm.em.getConnection().execute<TaskRow[]>(FIND_WITH_OUTPUTS, [id], "all");
+    const first = rows[0];
+    if (first === undefined) return null;
+    return {
+      id,
+      ownerId: first.owner_id,
+      status: first.status,
+      outputs: rows
+        .filter((row) => row.position !== null)
+        .map((row) => ({
+          fileName: row.file_name as string,
+          storageKey: row.storage_key as string,
+          size: Number(row.size),
+          contentType: row.content_type,
+          sha256: row.sha256,
+        })),
+    };
+  }
+
+  /**
+   * Replaces a task's record as a whole, in one transaction: the task row is
+   * inserted or updated (keeping its creation time) and its outputs are
+   * swapped for the given ones. Concurrent replacements of one task
+   * serialise on its row; the last to commit wins whole. The commit
+   * announces the change on {@linkcode TASK_CHANGES_CHANNEL}, so every
+   * replica's cache drops the task.
+   *
+   * @param task The task as it should now be.
+   */
+  async replace(task: TaskRecord): Promise<void> {
+    const now = new Date();
+    await this.#orm.em.fork().transactional(async (tx) => {
+      await tx.upsert(
+        AnalysisTask,
+        { id: task.id, ownerId: task.ownerId, status: task.status, createdAt: now, updatedAt: now },
+        { onConflictFields: ["id"], onConflictExcludeFields: ["createdAt"] },
+      );
+      await tx.nativeDelete(TaskOutput, { task: task.id });
+      if (task.outputs.length > 0) {
+        await tx.insertMany(
+          TaskOutput,
+          task.outputs.map((output, position) => ({
+            task: task.id,
+            position,
+            fileName: output.fileName,
+            storageKey: output.storageKey,
+            size: output.size,
+            contentType: output.contentType,
+            sha256: output.sha256,
+            createdAt: now,
+          })),
+        );
+      }
+      // Delivered on commit to every replica listening (task_change_listener.ts), which drops its copy.
+      await tx.execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, task.id], "run");
+    });
+  }
+}

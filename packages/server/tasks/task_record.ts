@@ -1,0 +1,49 @@
+import type { TaskStatus } from "@taskdl/contract";
+
+/** One output of a task, as stored. */
+export interface TaskOutputRecord {
+  /** File name offered to the downloader. */
+  fileName: string;
+  /** Key of the object in storage. */
+  storageKey: string;
+  /** Size in bytes. */
+  size: number;
+  /** Media type, where known. */
+  contentType: string | null;
+  /** SHA-256 in lowercase hex, where known. */
+  sha256: string | null;
+}
+
+/** A task with its outputs in recorded order. */
+export interface TaskRecord {
+  /** The task id. */
+  id: string;
+  /** The owner's user id (a token `sub`). */
+  ownerId: string;
+  /** How far the task got. */
+  status: TaskStatus;
+  /** Every output, in the order the task recorded them. */
+  outputs: TaskOutputRecord[];
+}
+
+/**
+ * Where tasks are kept: the port the task rules work against. One
+ * implementation talks to PostgreSQL (`db/pg_task_repository.ts`); the
+ * finished-task cache decorates it (`cached_task_repository.ts`).
+ *
+ * @example
+ * ```ts
+ * const task = await tasks.findWithOutputs("12345");
+ * await tasks.replace({ id: "12345", ownerId: "demo", status: "SUCCEEDED", outputs: [] });
+ * ```
+ */
+export interface TaskRepository {
+  /**
+   * A task and its outputs, in recorded order.
+   *
+   * @returns The task, or `null` when there is none with this id. A returned record may be shared: never change it.
+   */
+  findWithOutputs(id: string): Promise<TaskRecord | null>;
+  /** Replaces a task's record as a whole (the task row and every output), atomically. */
+  replace(task: TaskRecord): Promise<void>;
+}

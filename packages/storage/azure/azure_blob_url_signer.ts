@@ -1,0 +1,111 @@
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  type ContainerClient,
+  generateBlobSASQueryParameters,
+  SASProtocol,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
+import { keyPath } from "../port/key_path.ts";
+import { contentDisposition } from "../port/content_disposition.ts";
+import {
+  ObjectNotFoundError,
+  type ObjectStat,
+  type SignOptions,
+  StorageUnavailableError,
+  type UrlSigner,
+  type WriteOptions,
+} from "../port/url_signer.ts";
+import type { AzureSettings } from "./azure_settings.ts";
+
+const READ = BlobSASPermissions.parse("r");
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/**
+ * The `azure` storage adapter: service SAS URLs for one blob with read
+ * permission only, `rscd`/`rsct` so the store names the download, signed
+ * with the account key from the connection string. HTTPS-only, except for a
+ * local emulator (Azurite) on a loopback `http://` endpoint. The key and the
+ * container URL are set up once; signing a URL is one HMAC, no I/O.
+ *
+ * @example
+ * ```ts
+ * const signer = new AzureBlobUrlSigner({ driver: "azure", connectionString, container: "outputs" });
+ * const url = signer.sign("tasks/1/a.pdf", { fileName: "a.pdf", expiresAt: new Date(Date.now() + 60_000) });
+ * ```
+ */
+export class AzureBlobUrlSigner implements UrlSigner {
+  /** @inheritdoc */
+  readonly driver = "azure";
+  /** The container's client (`stat` uses it). */
+  readonly container: ContainerClient;
+  #containerName: string;
+  #containerUrl: string;
+  #credential: StorageSharedKeyCredential;
+  #protocol: SASProtocol;
+
+  /**
+   * @param config The driver's settings.
+   * @throws {Error} When the connection string has no account key, or names a plain-HTTP endpoint that is not loopback.
+   */
+  constructor(config: AzureSettings) {
+    const service = BlobServiceClient.fromConnectionString(config.connectionString, {
+      retryOptions: { maxTries: 2, tryTimeoutInMs: 10_000, retryDelayInMs: 200 },
+    });
+    if (!(service.credential instanceof StorageSharedKeyCredential)) {
+      throw new Error("AZURE_STORAGE_CONNECTION_STRING must hold an AccountKey: SAS URLs are signed with it");
+    }
+    this.#credential = service.credential;
+    this.container = service.getContainerClient(config.container);
+    this.#containerName = config.container;
+    this.#containerUrl = this.container.url.replace(/\/+$/, "");
+    const { protocol, hostname } = new URL(this.#containerUrl);
+    if (protocol === "http:" && !LOOPBACK.has(hostname)) {
+      throw new Error(
+        "AZURE_STORAGE_CONNECTION_STRING names a plain-HTTP blob endpoint: use https (http is for a local emulator only)",
+      );
+    }
+    this.#protocol = protocol === "http:" ? SASProtocol.HttpsAndHttp : SASProtocol.Https;
+  }
+
+  /** @inheritdoc */
+  sign(key: string, options: SignOptions): string {
+    const { fileName, contentType, expiresAt } = options;
+    const sas = generateBlobSASQueryParameters(
+      {
+        containerName: this.#containerName,
+        blobName: key,
+        permissions: READ,
+        expiresOn: expiresAt,
+        protocol: this.#protocol,
+        contentDisposition: contentDisposition(fileName),
+        ...(contentType === undefined ? {} : { contentType }),
+      },
+      this.#credential,
+    );
+    return `${this.#containerUrl}/${keyPath(key)}?${sas.toString()}`;
+  }
+
+  /** @inheritdoc */
+  async write(key: string, body: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+    const bytes = typeof body === "string" ? Buffer.from(body) : body;
+    try {
+      await this.container.getBlockBlobClient(key).uploadData(bytes, {
+        ...(options.contentType === undefined ? {} : { blobHTTPHeaders: { blobContentType: options.contentType } }),
+      });
+    } catch (error) {
+      throw new StorageUnavailableError(this.driver, { cause: error });
+    }
+  }
+
+  /** @inheritdoc */
+  async stat(key: string): Promise<ObjectStat> {
+    try {
+      const properties = await this.container.getBlobClient(key).getProperties();
+      return { size: properties.contentLength ?? 0 };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) throw new ObjectNotFoundError(key);
+      throw new StorageUnavailableError(this.driver, { cause: error });
+    }
+  }
+}

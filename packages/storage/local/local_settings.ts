@@ -1,0 +1,46 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { textVar } from "../settings/env_vars.ts";
+import { parseVars } from "../settings/parse_vars.ts";
+
+/** The `local` adapter's settings: files under a folder, links served by the service. */
+export interface LocalSettings {
+  /** The driver. */
+  driver: "local";
+  /** Root folder of the objects (absolute). */
+  root: string;
+}
+
+/** The variables of the `local` adapter. */
+export const LocalVars: z.ZodObject<{ STORAGE_LOCAL_DIR: z.ZodOptional<z.ZodString> }> = z.object({
+  STORAGE_LOCAL_DIR: textVar("STORAGE_LOCAL_DIR").optional(),
+});
+
+/** Where relative paths start, and the default root's folder. */
+export interface LocalSettingsContext {
+  /** The service's data folder (absolute): the root is `DATA_DIR/files` by default. */
+  dataDir: string;
+  /** The folder relative paths are resolved against. */
+  cwd: string;
+}
+
+/**
+ * Reads the `local` adapter's settings: `STORAGE_LOCAL_DIR`, or
+ * `DATA_DIR/files` when unset.
+ *
+ * @param env The environment.
+ * @param context The data folder and the working directory.
+ * @returns The settings.
+ * @throws {StorageSettingsError} When a variable is invalid.
+ *
+ * @example
+ * ```ts
+ * localSettings({}, { dataDir: "/srv/taskdl", cwd: "/" }); // { driver: "local", root: "/srv/taskdl/files" }
+ * ```
+ */
+export function localSettings(env: Record<string, string | undefined>, context: LocalSettingsContext): LocalSettings {
+  const { STORAGE_LOCAL_DIR: dir } = parseVars(LocalVars, env);
+  const root =
+    dir === undefined ? resolve(context.dataDir, "files") : isAbsolute(dir) ? dir : resolve(context.cwd, dir);
+  return { driver: "local", root };
+}

@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** What storage knows about one object. */
+export interface ObjectStat {
+  /** Size in bytes. */
+  size: number;
+}
+
+/** Options of {@linkcode UrlSigner.sign}. */
+export interface SignOptions {
+  /** File name the download offers (`Content-Disposition`). */
+  fileName: string;
+  /** Media type the download declares, where known. */
+  contentType?: string | undefined;
+  /** When the link stops working; whole seconds. */
+  expiresAt: Date;
+}
+
+/** Options of {@linkcode UrlSigner.write}. */
+export interface WriteOptions {
+  /** The object's media type, where the store keeps one. */
+  contentType?: string | undefined;
+}
+
+/**
+ * The storage port: turns an object's key into a temporary signed URL, says
+ * whether an object exists and how large it is, and writes one. One adapter
+ * per store (`local`, `s3`, `azure`), chosen by configuration in
+ * `create_url_signer.ts` only, and all held to one conformance suite
+ * (`@taskdl/storage/testing`). What an adapter needs of the service beyond
+ * that is on the port too (`links`), so the service never asks which adapter
+ * it has.
+ *
+ * @example
+ * ```ts
+ * const url = await signer.sign("tasks/1/a.pdf", {
+ *   fileName: "a.pdf",
+ *   expiresAt: new Date(Date.now() + 3_600_000),
+ * });
+ * ```
+ */
+export interface UrlSigner {
+  /** Name of the adapter (`local`, `s3`, `azure`), for logs and messages. */
+  readonly driver: string;
+  /**
+   * Signs a URL for one object with one expiry. Must not do I/O per call:
+   * a task can have thousands of outputs.
+   */
+  sign(key: string, options: SignOptions): string | Promise<string>;
+  /**
+   * Finds an object's size.
+   *
+   * @throws {ObjectNotFoundError} When there is no such object.
+   * @throws {StorageUnavailableError} When the store cannot be reached.
+   */
+  stat(key: string): Promise<ObjectStat>;
+  /**
+   * Writes an object whole, replacing what the key held (the demo's files, a
+   * test's objects).
+   *
+   * @throws {StorageUnavailableError} When the store cannot be reached.
+   */
+  write(key: string, body: Uint8Array | string, options?: WriteOptions): Promise<void>;
+  /**
+   * Set when the adapter's links point back at this service (the `local`
+   * adapter): the service hands requests under `links.prefix` to it.
+   */
+  readonly links?: LinkServer | undefined;
+}
+
+/** Why a link the service serves itself was refused. */
+export type LinkRefusal = "unsigned" | "bad-signature" | "expired" | "missing";
+
+/**
+ * The service's side of links that point back at it: the adapter answers
+ * `GET`/`HEAD` for them, and leaves refusals to the service, which answers
+ * them in its own envelope.
+ */
+export interface LinkServer {
+  /** The path the links start with under the service's origin (`/files/`). */
+  readonly prefix: string;
+  /**
+   * Answers one request for a link: verifies it, then sends the object.
+   *
+   * @returns Why the link was refused (nothing has been written then), or `undefined` once answered.
+   * @throws {StorageUnavailableError} When the store fails before anything was written.
+   */
+  serve(req: IncomingMessage, res: ServerResponse): Promise<LinkRefusal | undefined>;
+}
+
+/**
+ * No object with this key exists in storage (or it is not a regular file,
+ * or it lies outside the storage root).
+ *
+ * @example
+ * ```ts
+ * throw new ObjectNotFoundError("tasks/1/a.pdf");
+ * ```
+ */
+export class ObjectNotFoundError extends Error {
+  /** The key that was looked up. */
+  readonly key: string;
+
+  /**
+   * @param key The key that was looked up.
+   */
+  constructor(key: string) {
+    super(`Cannot find object "${key}" in storage`);
+    this.name = "ObjectNotFoundError";
+    this.key = key;
+  }
+}
+
+/**
+ * The store could not be reached or answered with a fault: a 503 for the
+ * service, never a 500. The message says which adapter; the cause holds the
+ * store's own error for the log.
+ *
+ * @example
+ * ```ts
+ * throw new StorageUnavailableError("local", { cause: error });
+ * ```
+ */
+export class StorageUnavailableError extends Error {
+  /** The adapter that failed. */
+  readonly driver: string;
+
+  /**
+   * @param driver The adapter that failed.
+   * @param options The underlying error.
+   */
+  constructor(driver: string, options?: ErrorOptions) {
+    super(`Cannot reach ${driver} storage`, options);
+    this.name = "StorageUnavailableError";
+    this.driver = driver;
+  }
+}
