@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
-import { createRestClient, TaskdlError } from "@taskdl/client";
+// The entry @taskdl/client publishes.
+import { createRestClient, TaskdlError } from "@taskdl/client/rest";
 import { ROUTES, routePath } from "@taskdl/contract";
 import {
   bearer,
