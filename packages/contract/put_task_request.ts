@@ -7,6 +7,7 @@ import { TaskStatus } from "./task_status.ts";
 export const MAX_TASK_OUTPUTS = 10_000;
 
 // Control characters would let a name or key smuggle header or log lines.
+// deno-lint-ignore no-control-regex -- matching them is the point
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
 const MEDIA_TOKEN = "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*";
 const MEDIA_TYPE_PATTERN = new RegExp(
