@@ -25,10 +25,11 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { workspacePackages } from "./_workspace_packages.ts";
 
 /** The public entries of npm dependencies whose types the packages' APIs show, where `npm:<name>` is not all of them. */
 const DEPENDENCY_DOC_ROOTS: Readonly<Record<string, readonly string[]>> = {
@@ -153,21 +154,9 @@ function readMembers(root: string, problems: string[]): JsrPackage[] {
   });
 }
 
-/** The names of the npm workspace's packages (root `package.json` `workspaces`: folders and `folder/*`). */
+/** The names of the npm workspace's packages. */
 function workspacePackageNames(root: string): string[] {
-  const patterns = readJson(join(root, "package.json")).workspaces;
-  const dirs = (Array.isArray(patterns) ? patterns : []).flatMap((pattern: string) => {
-    if (!pattern.endsWith("/*")) return [join(root, pattern)];
-    const parent = join(root, pattern.slice(0, -2));
-    return existsSync(parent)
-      ? readdirSync(parent, { withFileTypes: true })
-          .filter((entry) => entry.isDirectory())
-          .map((entry) => join(parent, entry.name))
-      : [];
-  });
-  return dirs
-    .filter((dir) => existsSync(join(dir, "package.json")))
-    .map((dir) => String(readJson(join(dir, "package.json")).name));
+  return workspacePackages(root).map((dir) => String(readJson(join(dir, "package.json")).name));
 }
 
 function deno(args: string[], cwd: string): { code: number | null; output: string } {
