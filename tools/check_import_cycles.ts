@@ -84,7 +84,15 @@ function importsOf(dir: string): FolderImport[] {
   const files = tsFiles(dir);
   if (files.length === 0) return [];
   const typescript = dirname(createRequire(import.meta.url).resolve("typescript/package.json"));
-  const args = ["--explainFiles", "--noCheck", "--noEmit", "--ignoreConfig", "--allowImportingTsExtensions"];
+  const args = [
+    "--explainFiles",
+    "--noCheck",
+    "--noEmit",
+    "--ignoreConfig",
+    "--allowImportingTsExtensions",
+    "--pretty",
+    "false",
+  ];
   const result = spawnSync(
     process.execPath,
     [join(typescript, "bin", "tsc"), ...args, "--module", "nodenext", "--types", "", ...files],

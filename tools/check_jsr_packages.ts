@@ -29,6 +29,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { workspacePackages } from "./_workspace_packages.ts";
 
 /** The public entries of npm dependencies whose types the packages' APIs show, where `npm:<name>` is not all of them. */
@@ -161,13 +162,17 @@ function workspacePackageNames(root: string): string[] {
 
 function deno(args: string[], cwd: string): { code: number | null; output: string } {
   const bin = createRequire(import.meta.url).resolve("deno/bin.cjs");
+  // Plain text to read: deno colours its output when FORCE_COLOR is set at all (CI sets it to 0, Nx to true).
+  const { FORCE_COLOR: _, ...env } = process.env;
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+    env: { ...env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+  // Without deno's escape sequences for colours, in case it still writes some.
+  const output = stripVTControlCharacters(`${result.stdout}${result.stderr}`);
+  return { code: result.status, output };
 }
 
 /** Deno's output without its debug lines and its warnings about `@types/node`'s triple-slash references. */
