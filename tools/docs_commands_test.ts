@@ -9,12 +9,19 @@
 // - A shell fence may carry one more word:
 //   `ci`: commands CI itself runs (`npm ci`, `npm test`, `bash .ci/run`, the
 //     benchmarks' smoke runs). Each command of the block must appear in
-//     .ci/run, .github/workflows/ or a test file, or be one this test runs
+//     .ci/run or .github/workflows/ (not in a comment line) or in a test
+//     file, or be one this test runs
 //     (`npm start`, the `npx -y -p node@24` wrapper), so the word cannot
 //     hide an untested command;
 //   `illustrative`: needs a cloud account or a vendor's tools (`aws`, `az`,
 //     MinIO's `minio` and `mc`). The next block of the same document that is
 //     not illustrative must run the same on s3rver or Azurite.
+//   `registry`: installs this repository's own packages from the registry
+//     they are published to (`deno add jsr:…`, `npx jsr add …`), which needs
+//     the network and a release. Each command must be one of those clients
+//     naming only packages of the root deno.json workspace, and CI must run
+//     their publishing dry run (`npm run check:jsr`), so what the command
+//     installs is what CI checked.
 // - Every other shell block runs here, in document order, with bash and
 //   `set -euo pipefail`, from the repository root, and must exit 0. Variables
 //   do not carry over from one block to the next; background jobs (`&`) live
@@ -47,7 +54,7 @@ const DOCS = [
 ];
 const SHELL_LANGUAGES = new Set(["sh", "bash", "shell", "console"]);
 const OTHER_LANGUAGES = new Set(["text", "json", "http", "ts", "js"]);
-const TAGS = new Set(["ci", "illustrative"]);
+const TAGS = new Set(["ci", "illustrative", "registry"]);
 
 /** The quick start's service: the test starts it exactly so, which is why `npm start` counts as tested. */
 const QUICK_START = "npm start";
@@ -55,6 +62,13 @@ const QUICK_START = "npm start";
 const NODE24_WRAPPER = "npx -y -p node@24 -- sh -c";
 /** The entry point of CI itself: what it runs is the haystack of `ci` blocks. */
 const CI_ENTRY = "bash .ci/run";
+/** The publishing dry run of the packages `registry` blocks install (`tools/check_jsr_packages.ts`). */
+const PUBLISH_CHECK = "npm run check:jsr";
+/** How a `registry` block may install a package: the client, then the packages (`jsr:`-prefixed for deno add). */
+const REGISTRY_CLIENTS: { command: RegExp; prefix: string }[] = [
+  { command: /^deno add (.+)$/, prefix: "jsr:" },
+  { command: /^(?:npx|pnpm dlx|yarn dlx|bunx) jsr add (.+)$/, prefix: "" },
+];
 
 /**
  * SANDBOX: the newcomer's machine, as the commands meet it here.
@@ -142,11 +156,26 @@ function normalize(command: string): string {
     .replace(/^npm run (-s|--silent) /, "npm run ");
 }
 
-/** The text CI runs: its pipeline, its workflow, and every test (this one aside, which only quotes commands). */
-function ciHaystack(): string[] {
+/** A file's lines as the haystack compares them; comment lines left out where asked (a commented-out step does not run). */
+function haystackText(file: string, withoutComments: boolean): string {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => !(withoutComments && /^\s*#/.test(line)))
+    .map((line) => normalize(line.replace(/\s+/g, " ")).replace(/ npm run (-s|--silent) /g, " npm run "))
+    .join("\n");
+}
+
+/** CI's pipeline and workflows, without their comment lines. */
+function pipelineHaystack(): string[] {
   const files = [join(ROOT, ".ci", "run")];
   for (const name of readdirSync(join(ROOT, ".github", "workflows")))
     files.push(join(ROOT, ".github", "workflows", name));
+  return files.map((file) => haystackText(file, true));
+}
+
+/** The text CI runs: its pipeline, its workflow, and every test (this one aside, which only quotes commands). */
+function ciHaystack(): string[] {
+  const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
@@ -156,12 +185,7 @@ function ciHaystack(): string[] {
     }
   };
   walk(ROOT);
-  return files.map((file) =>
-    readFileSync(file, "utf8")
-      .split("\n")
-      .map((line) => normalize(line.replace(/\s+/g, " ")).replace(/ npm run (-s|--silent) /g, " npm run "))
-      .join("\n"),
-  );
+  return [...pipelineHaystack(), ...files.map((file) => haystackText(file, false))];
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -204,6 +228,33 @@ test("every illustrative block is followed in its document by a block that runs 
     });
   }
   assert.ok(illustrative >= 3, `found ${illustrative} illustrative blocks`);
+});
+
+test("every registry block installs packages this repository publishes, and CI dry-runs their publishing", () => {
+  const workspace: unknown = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).workspace;
+  const published = new Set(
+    (Array.isArray(workspace) ? workspace : []).map(
+      (member: string) => JSON.parse(readFileSync(join(ROOT, member, "deno.json"), "utf8")).name,
+    ),
+  );
+  assert.ok(published.size >= 2, `the workspace publishes ${[...published].join(", ")}`);
+  const blocks = ALL.flatMap(({ blocks }) => shellBlocks(blocks)).filter((block) => block.tag === "registry");
+  assert.ok(blocks.length >= 1, "found no registry block");
+  const wrong = blocks.flatMap((block) =>
+    commandsOf(scriptOf(block)).flatMap((command) => {
+      const client = REGISTRY_CLIENTS.map(({ command: pattern, prefix }) => ({ match: pattern.exec(command), prefix }))
+        .filter(({ match }) => match !== null)
+        .at(0);
+      if (client === undefined)
+        return [`${block.doc}:${block.line}: ${command}: not a registry client this test knows`];
+      return (client.match?.[1] ?? "")
+        .split(" ")
+        .filter((name) => !(name.startsWith(client.prefix) && published.has(name.slice(client.prefix.length))))
+        .map((name) => `${block.doc}:${block.line}: ${command}: ${name} is not a package this repository publishes`);
+    }),
+  );
+  assert.deepEqual(wrong, []);
+  assert.ok(ranByCi(PUBLISH_CHECK, pipelineHaystack()), `CI runs ${PUBLISH_CHECK}`);
 });
 
 test("the npx wrapper of the quick start runs its commands on a Node 24 of its own", { timeout: 180_000 }, async () => {

@@ -30,7 +30,7 @@ export const TOKENS = {
 } as const;
 
 /** The `Authorization` header as the consumers send it. */
-export function bearer(token: string) {
+export function bearer(token: string): { Authorization: ReturnType<typeof regex> } {
   return { Authorization: regex(/^Bearer \S+$/, `Bearer ${token}`) };
 }
 
@@ -68,7 +68,7 @@ export const TWO_FILES = {
 };
 
 /** The error envelope. */
-export function failure(code: number, message: string) {
+export function failure(code: number, message: string): { code: number; message: string; data: null } {
   return { code, message, data: null };
 }
 

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
-import { createRestClient, TaskdlError } from "@taskdl/client";
+// The entry @taskdl/client publishes.
+import { createRestClient, TaskdlError } from "@taskdl/client/rest";
+import { ROUTES, routePath } from "@taskdl/contract";
 import {
   bearer,
   failure,
@@ -17,7 +19,10 @@ import {
 } from "./_expectations.ts";
 
 const CONSUMER = "taskdl-rest-client";
-const PATH = "/analysis/task/get/Download/url";
+const DOWNLOAD = ROUTES.getDownloadUrl;
+const PATH = routePath(DOWNLOAD, {});
+const PUT = ROUTES.putTask;
+const PUT_777 = routePath(PUT, { taskId: "777" });
 const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: PACT_DIR, logLevel: "warn" });
 
 before(() => removeOldPact(CONSUMER));
@@ -35,7 +40,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       .addInteraction()
       .given(STATES.twoFiles)
       .uponReceiving("a REST request for the download URLs of task 12345")
-      .withRequest("GET", PATH, (req) => req.query({ taskId: "12345" }).headers(bearer(TOKENS.alice)))
+      .withRequest(DOWNLOAD.method, PATH, (req) => req.query({ taskId: "12345" }).headers(bearer(TOKENS.alice)))
       .willRespondWith(200, (res) => res.headers({ ...JSON_CONTENT, "Cache-Control": "no-store" }).jsonBody(TWO_FILES))
       .executeTest(async (mock) => {
         const resp = await createRestClient({ baseUrl: mock.url, token: TOKENS.alice }).getDownloadUrls("12345");
@@ -52,7 +57,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       .addInteraction()
       .given(STATES.missing)
       .uponReceiving("a REST request for a task that does not exist")
-      .withRequest("GET", PATH, (req) => req.query({ taskId: "99999" }).headers(bearer(TOKENS.alice)))
+      .withRequest(DOWNLOAD.method, PATH, (req) => req.query({ taskId: "99999" }).headers(bearer(TOKENS.alice)))
       .willRespondWith(404, (res) => res.headers(JSON_CONTENT).jsonBody(failure(404, "Task not found")))
       .executeTest(async (mock) => {
         await rejectsWith(
@@ -68,7 +73,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       .addInteraction()
       .given(STATES.foreign)
       .uponReceiving("a REST request for another user's task")
-      .withRequest("GET", PATH, (req) => req.query({ taskId: "77777" }).headers(bearer(TOKENS.alice)))
+      .withRequest(DOWNLOAD.method, PATH, (req) => req.query({ taskId: "77777" }).headers(bearer(TOKENS.alice)))
       .willRespondWith(404, (res) => res.headers(JSON_CONTENT).jsonBody(failure(404, "Task not found")))
       .executeTest(async (mock) => {
         await rejectsWith(
@@ -83,7 +88,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
     await pact
       .addInteraction()
       .uponReceiving("a REST request without taskId")
-      .withRequest("GET", PATH, (req) => req.headers(bearer(TOKENS.alice)))
+      .withRequest(DOWNLOAD.method, PATH, (req) => req.headers(bearer(TOKENS.alice)))
       .willRespondWith(400, (res) =>
         res.headers(JSON_CONTENT).jsonBody(failure(400, "Request parameter error: taskId is required")),
       )
@@ -99,7 +104,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       .addInteraction()
       .given(STATES.running)
       .uponReceiving("a REST request for a task that is still running")
-      .withRequest("GET", PATH, (req) => req.query({ taskId: "55555" }).headers(bearer(TOKENS.alice)))
+      .withRequest(DOWNLOAD.method, PATH, (req) => req.query({ taskId: "55555" }).headers(bearer(TOKENS.alice)))
       .willRespondWith(400, (res) =>
         res
           .headers(JSON_CONTENT)
@@ -118,7 +123,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
     await pact
       .addInteraction()
       .uponReceiving("a REST request without a token")
-      .withRequest("GET", PATH, (req) => req.query({ taskId: "12345" }))
+      .withRequest(DOWNLOAD.method, PATH, (req) => req.query({ taskId: "12345" }))
       .willRespondWith(401, (res) =>
         res
           .headers({ ...JSON_CONTENT, "WWW-Authenticate": MatchersV3.regex(/^Bearer( .*)?$/, 'Bearer realm="taskdl"') })
@@ -137,7 +142,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
     await pact
       .addInteraction()
       .uponReceiving("a REST request with a token signed by someone else")
-      .withRequest("GET", PATH, (req) =>
+      .withRequest(DOWNLOAD.method, PATH, (req) =>
         req.query({ taskId: "12345" }).headers({ Authorization: `Bearer ${TOKENS.invalid}` }),
       )
       .willRespondWith(401, (res) =>
@@ -166,7 +171,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       .addInteraction()
       .given(STATES.stored)
       .uponReceiving("a REST request to record task 777")
-      .withRequest("PUT", "/analysis/task/777", (req) =>
+      .withRequest(PUT.method, PUT_777, (req) =>
         req.headers({ ...bearer(TOKENS.pipeline), "Content-Type": "application/json" }).jsonBody(body),
       )
       .willRespondWith(200, (res) => res.headers(JSON_CONTENT).jsonBody(RECORDED_TASK))
@@ -182,7 +187,7 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       .addInteraction()
       .given(STATES.stored)
       .uponReceiving("a REST request to record a task with a token that lacks tasks:write")
-      .withRequest("PUT", "/analysis/task/777", (req) =>
+      .withRequest(PUT.method, PUT_777, (req) =>
         req.headers({ ...bearer(TOKENS.alice), "Content-Type": "application/json" }).jsonBody(body),
       )
       .willRespondWith(403, (res) =>

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { MatchersV3, PactV4 } from "@pact-foundation/pact";
 import { createTaskdlClient, TaskdlError } from "@taskdl/client";
+import { ROUTES } from "@taskdl/contract";
 import {
   bearer,
   failure,
@@ -15,7 +16,8 @@ import {
 } from "./_expectations.ts";
 
 const CONSUMER = "taskdl-ts-client";
-const PATH = "/trpc/analysisTask.getDownloadUrl";
+// A tRPC query: GET /trpc/<procedure>, the procedure the REST route serves too.
+const PATH = `/trpc/${ROUTES.getDownloadUrl.procedure}`;
 const pact = new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir: PACT_DIR, logLevel: "warn" });
 
 before(() => removeOldPact(CONSUMER));

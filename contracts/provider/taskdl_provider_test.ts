@@ -45,7 +45,7 @@ const stateHandlers = {
   "there is no task 99999": async () => {},
   "task 77777 belongs to bob": () => record("77777", "bob", "SUCCEEDED", [["secret.tif", "bob's"]]),
   "task 55555 of alice is RUNNING": () => record("55555", "alice", "RUNNING", []),
-  "storage holds runs/777/result.txt": async () => server.putObject("runs/777/result.txt", "hello\n"),
+  "storage holds runs/777/result.txt": () => server.putObject("runs/777/result.txt", "hello\n"),
 };
 
 // Consumers send placeholder tokens (`valid-token-for-<user>[-with-<scope>]`); swap in real ones.

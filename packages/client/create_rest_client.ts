@@ -1,4 +1,4 @@
-import { commonResponse, DownloadUrlResp, type PutTaskRequest, TaskResp } from "@taskdl/contract";
+import { commonResponse, DownloadUrlResp, type PutTaskRequest, ROUTES, routePath, TaskResp } from "@taskdl/contract";
 import { authorization, noAnswer, readEnvelope, type TokenSource } from "./_answer.ts";
 
 /** Options of {@linkcode createRestClient}. */
@@ -40,9 +40,12 @@ const TaskEnvelope = commonResponse(TaskResp);
  * A client for taskdl's documented REST paths, with plain `fetch` and the
  * contract's schemas: the reference for what a client in any language does.
  * Web-standard APIs only, so it runs unchanged in Node, browsers and Deno.
+ * Its URLs come from the contract's {@linkcode ROUTES}.
  *
  * @param options Where taskdl runs, the token, and `fetch`.
- * @returns The client.
+ * @returns The client. Its `putTask` throws a `TypeError` for an empty
+ * `taskId` and a `RangeError` for `.` or `..`, which no REST path can carry,
+ * without sending a request.
  *
  * @example
  * ```ts
@@ -79,15 +82,16 @@ export function createRestClient(options: RestClientOptions): DownloadUrlClient 
 
   return {
     async getDownloadUrls(taskId, { expiresIn } = {}) {
-      const query = new URLSearchParams({ taskId });
-      if (expiresIn !== undefined) query.set("expiresIn", String(expiresIn));
-      const { status, body } = await call(`/analysis/task/get/Download/url?${query}`, { method: "GET" });
+      const route = ROUTES.getDownloadUrl;
+      const path = routePath(route, {}, { query: { taskId, expiresIn } });
+      const { status, body } = await call(path, { method: route.method });
       return readEnvelope(status, body, DownloadUrlEnvelope);
     },
     async putTask(task) {
       const { taskId, ...record } = task;
-      const { status, body } = await call(`/analysis/task/${encodeURIComponent(taskId)}`, {
-        method: "PUT",
+      const route = ROUTES.putTask;
+      const { status, body } = await call(routePath(route, { taskId }), {
+        method: route.method,
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(record),
       });

@@ -3,6 +3,12 @@
  * `fetch` client for the REST paths. Both give the same calls and throw the
  * same {@linkcode TaskdlError}; both run in Node, browsers and Deno.
  *
+ * This entry is for this repository's workspace: the typed client takes its
+ * types from the server's router (`import type { AppRouter } from
+ * "@taskdl/server"`), and the server is not a published package. What
+ * `@taskdl/client` publishes (to JSR, and through JSR to npm) is the REST
+ * client alone, `@taskdl/client/rest`, which needs nothing but the contract.
+ *
  * @example
  * ```ts
  * import { createTaskdlClient } from "@taskdl/client";
@@ -12,12 +18,5 @@
  *
  * @module
  */
-export {
-  createRestClient,
-  type DownloadUrlClient,
-  type GetDownloadUrlsOptions,
-  type RestClientOptions,
-} from "./create_rest_client.ts";
+export * from "./rest.ts";
 export { createTaskdlClient, type TaskdlClient, type TaskdlClientOptions } from "./create_taskdl_client.ts";
-export type { TokenSource } from "./_answer.ts";
-export { TaskdlError, type TaskdlErrorOptions } from "./taskdl_error.ts";

@@ -30,6 +30,8 @@ export class TaskdlError extends Error {
   readonly envelope: ErrorResponse | undefined;
 
   /**
+   * Makes the error for a failed call.
+   *
    * @param code The envelope code, HTTP status, or 0.
    * @param message The envelope's message, or what went wrong.
    * @param options The envelope and cause.

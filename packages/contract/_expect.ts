@@ -4,7 +4,10 @@
  * server prefixes the field's path. Issues other than a wrong type or value
  * keep zod's own message (unknown keys are worded by the server).
  */
-export function expect(what: string, options: { once?: boolean } = {}) {
+export function expect(
+  what: string,
+  options: { once?: boolean } = {},
+): (issue: { code?: string; input?: unknown }) => string | undefined {
   return (issue: { code?: string; input?: unknown }): string | undefined => {
     if (issue.code !== "invalid_type" && issue.code !== "invalid_value") return undefined;
     if (issue.input === undefined) return "is required";

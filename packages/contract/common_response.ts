@@ -29,7 +29,10 @@ export interface CommonResponseOptions {
  * });
  * ```
  */
-export function commonResponse<T extends z.ZodType>(data: T, options: CommonResponseOptions = {}) {
+export function commonResponse<T extends z.ZodType>(
+  data: T,
+  options: CommonResponseOptions = {},
+): z.ZodObject<{ code: z.ZodLiteral<200>; message: z.ZodLiteral<"success">; data: T }, z.core.$loose> {
   const { id, example } = options;
   return z
     .looseObject({
@@ -55,7 +58,7 @@ export function commonResponse<T extends z.ZodType>(data: T, options: CommonResp
  * ErrorResponse.parse({ code: 404, message: "Task not found", data: null });
  * ```
  */
-export const ErrorResponse = z
+export const ErrorResponse: z.ZodObject<{ code: z.ZodInt; message: z.ZodString; data: z.ZodNull }, z.core.$loose> = z
   .looseObject({
     code: z.int().min(400).max(599).meta({
       description: "Response status code (equals the HTTP status)",

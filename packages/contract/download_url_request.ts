@@ -17,7 +17,14 @@ export const MIN_EXPIRES_IN = 60;
  * // { taskId: "12345", expiresIn: 600 }
  * ```
  */
-export const DownloadUrlRequest = z
+export const DownloadUrlRequest: z.ZodObject<
+  {
+    taskId: typeof TaskId;
+    // z.preprocess's own type (ZodPreprocess) differs across zod 4 minors; the pipe it is stays the same.
+    expiresIn: z.ZodOptional<z.ZodPipe<z.core.$ZodTransform<unknown, number>, z.ZodCoercedNumber<number>>>;
+  },
+  z.core.$strict
+> = z
   .strictObject({
     taskId: TaskId,
     expiresIn: z

@@ -12,7 +12,10 @@ import { TaskId } from "./task_id.ts";
  * DownloadUrlResp.parse({ taskId: "12345", downloadUrls: [], totalSize: 0 });
  * ```
  */
-export const DownloadUrlResp = z
+export const DownloadUrlResp: z.ZodObject<
+  { taskId: typeof TaskId; downloadUrls: z.ZodArray<typeof DownloadUrlVo>; totalSize: z.ZodInt },
+  z.core.$loose
+> = z
   .looseObject({
     taskId: TaskId,
     downloadUrls: z.array(DownloadUrlVo).meta({ description: "List of download URLs" }),

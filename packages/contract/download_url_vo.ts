@@ -7,7 +7,7 @@ export const SHA256_PATTERN: RegExp = /^[0-9a-f]{64}$/;
  * An instant as the contract writes it: RFC 3339 in UTC with second
  * precision and a `Z` (`2024-01-01T11:00:00Z`).
  */
-export const UtcSeconds = z.iso.datetime({ precision: 0 }).meta({
+export const UtcSeconds: z.ZodISODateTime = z.iso.datetime({ precision: 0 }).meta({
   description: "RFC 3339 timestamp in UTC with second precision",
   example: "2024-01-01T11:00:00Z",
 });
@@ -27,7 +27,17 @@ export const UtcSeconds = z.iso.datetime({ precision: 0 }).meta({
  * });
  * ```
  */
-export const DownloadUrlVo = z
+export const DownloadUrlVo: z.ZodObject<
+  {
+    fileName: z.ZodString;
+    downloadUrl: z.ZodURL;
+    fileSize: z.ZodInt;
+    expiresAt: typeof UtcSeconds;
+    contentType: z.ZodOptional<z.ZodString>;
+    sha256: z.ZodOptional<z.ZodString>;
+  },
+  z.core.$loose
+> = z
   .looseObject({
     fileName: z.string().min(1).meta({ description: "File name", example: "ndvi_result.tif" }),
     downloadUrl: z.url({ protocol: /^https?$/ }).meta({

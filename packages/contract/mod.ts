@@ -1,8 +1,9 @@
 /**
  * The wire contract of taskdl: zod schemas and their types for the Get
- * Download URL API and the ingest path. The server validates with them, the
- * OpenAPI document is generated from them, and clients type their calls with
- * them.
+ * Download URL API and the ingest path, and the REST routes that serve them
+ * ({@linkcode ROUTES}). The server validates with the schemas, the OpenAPI
+ * document is generated from them, and clients type their calls with them
+ * and build their URLs with {@linkcode routePath}.
  *
  * @example
  * ```ts
@@ -19,5 +20,7 @@ export * from "./download_url_resp.ts";
 export * from "./download_url_vo.ts";
 export * from "./put_task_request.ts";
 export * from "./result_code.ts";
+export * from "./route_path.ts";
+export * from "./routes.ts";
 export * from "./task_id.ts";
 export * from "./task_status.ts";

@@ -7,6 +7,7 @@ import { TaskStatus } from "./task_status.ts";
 export const MAX_TASK_OUTPUTS = 10_000;
 
 // Control characters would let a name or key smuggle header or log lines.
+// deno-lint-ignore no-control-regex -- matching them is the point
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
 const MEDIA_TOKEN = "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*";
 const MEDIA_TYPE_PATTERN = new RegExp(
@@ -17,7 +18,7 @@ const MEDIA_TYPE_PATTERN = new RegExp(
  * A file name as a download offers it: 1–255 characters, no path separators,
  * no control characters, not `.` or `..`.
  */
-export const FileName = z
+export const FileName: z.ZodString = z
   .string({ error: expect("a string") })
   .min(1, "must not be empty")
   .max(255, "must be at most 255 characters")
@@ -31,7 +32,7 @@ export const FileName = z
  * bucket, a container). Segments are separated by `/`; none may be empty,
  * `.` or `..`; no backslashes or control characters.
  */
-export const StorageKey = z
+export const StorageKey: z.ZodString = z
   .string({ error: expect("a string") })
   .min(1, "must not be empty")
   .max(1024, "must be at most 1024 characters")
@@ -44,7 +45,16 @@ export const StorageKey = z
   .meta({ description: "Key of the object in storage", example: "tasks/12345/ndvi_result.tif" });
 
 /** One output as the analysis pipeline records it. */
-export const TaskOutputInput = z
+export const TaskOutputInput: z.ZodObject<
+  {
+    fileName: typeof FileName;
+    storageKey: typeof StorageKey;
+    contentType: z.ZodOptional<z.ZodString>;
+    // Hex in either case, lowercased.
+    sha256: z.ZodOptional<z.ZodPipe<z.ZodString, z.ZodTransform<string, string>>>;
+  },
+  z.core.$strict
+> = z
   .strictObject(
     {
       fileName: FileName,
@@ -88,7 +98,15 @@ export type TaskOutputInput = z.input<typeof TaskOutputInput>;
  * });
  * ```
  */
-export const PutTaskRequest = z
+export const PutTaskRequest: z.ZodObject<
+  {
+    taskId: typeof TaskId;
+    ownerId: z.ZodString;
+    status: typeof TaskStatus;
+    outputs: z.ZodArray<typeof TaskOutputInput>;
+  },
+  z.core.$strict
+> = z
   .strictObject(
     {
       taskId: TaskId,
@@ -125,7 +143,26 @@ export const PutTaskRequest = z
 export type PutTaskRequest = z.input<typeof PutTaskRequest>;
 
 /** A task's record as the service keeps it, answered by the ingest path. */
-export const TaskResp = z
+export const TaskResp: z.ZodObject<
+  {
+    taskId: typeof TaskId;
+    ownerId: z.ZodString;
+    status: typeof TaskStatus;
+    outputs: z.ZodArray<
+      z.ZodObject<
+        {
+          fileName: z.ZodString;
+          fileSize: z.ZodInt;
+          contentType: z.ZodOptional<z.ZodString>;
+          sha256: z.ZodOptional<z.ZodString>;
+        },
+        z.core.$loose
+      >
+    >;
+    totalSize: z.ZodInt;
+  },
+  z.core.$loose
+> = z
   .looseObject({
     taskId: TaskId,
     ownerId: z.string().meta({ description: "The owner's user id", example: "alice" }),

@@ -16,7 +16,7 @@ const TASK_ID_RULE = "must be 1–64 characters of A–Z a–z 0–9 _ -";
  * TaskId.safeParse("../etc").success; // false
  * ```
  */
-export const TaskId = z
+export const TaskId: z.ZodString = z
   .string({ error: expect("a string", { once: true }) })
   .min(1, TASK_ID_RULE)
   .max(64, TASK_ID_RULE)

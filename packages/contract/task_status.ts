@@ -13,11 +13,13 @@ export const TASK_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"] as co
  * TaskStatus.parse("SUCCEEDED"); // "SUCCEEDED"
  * ```
  */
-export const TaskStatus = z.enum(TASK_STATUSES, { error: expect(`one of ${TASK_STATUSES.join(", ")}`) }).meta({
-  id: "TaskStatus",
-  description: "Status of an analysis task; only SUCCEEDED tasks have downloadable outputs",
-  example: "SUCCEEDED",
-});
+export const TaskStatus: z.ZodEnum<{ [Status in (typeof TASK_STATUSES)[number]]: Status }> = z
+  .enum(TASK_STATUSES, { error: expect(`one of ${TASK_STATUSES.join(", ")}`) })
+  .meta({
+    id: "TaskStatus",
+    description: "Status of an analysis task; only SUCCEEDED tasks have downloadable outputs",
+    example: "SUCCEEDED",
+  });
 
 /** The status of an analysis task. */
 export type TaskStatus = z.infer<typeof TaskStatus>;
