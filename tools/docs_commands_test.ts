@@ -51,6 +51,7 @@ const DOCS = [
     .sort()
     .map((name) => `docs/${name}`),
   "examples/README.md",
+  "CONTRIBUTING.md",
 ];
 const SHELL_LANGUAGES = new Set(["sh", "bash", "shell", "console"]);
 const OTHER_LANGUAGES = new Set(["text", "json", "http", "ts", "js"]);

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../packages/server/dev/fixtures/", import.meta.url));
@@ -103,7 +104,7 @@ describe("examples against the real service", () => {
       assert.equal(res.status, 400, JSON.stringify(fileName));
       assert.match(body.message, /^Request parameter error: .*fileName/, JSON.stringify(fileName));
     }
-    const res = await server.get("/analysis/task/get/Download/url?taskId=ex-hostile", server.token("alice"));
+    const res = await server.get(`${ROUTES.getDownloadUrl.path}?taskId=ex-hostile`, server.token("alice"));
     assert.equal(res.status, 404, "nothing was recorded");
   });
 
@@ -218,12 +219,12 @@ async function startHostileApi(files: HostileFile[], page?: { status: number; bo
   const downloads: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://stand-in");
-    if (url.pathname === "/analysis/task/get/Download/url" && page !== undefined) {
+    if (url.pathname === ROUTES.getDownloadUrl.path && page !== undefined) {
       res.writeHead(page.status, { "Content-Type": "text/html" });
       res.end(page.body);
       return;
     }
-    if (url.pathname === "/analysis/task/get/Download/url") {
+    if (url.pathname === ROUTES.getDownloadUrl.path) {
       const { port } = server.address() as AddressInfo;
       const downloadUrls = files.map((file, index) => ({
         fileName: file.fileName,

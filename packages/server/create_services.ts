@@ -118,7 +118,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
         logger.info({ taskId: demo.taskId, owner: demo.ownerId, storage: signer.driver }, "demo task recorded");
       },
     });
-    built.push(async () => readiness.stop());
+    built.push(() => Promise.resolve(readiness.stop()));
     await readiness.start();
 
     const listener =

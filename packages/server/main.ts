@@ -6,12 +6,12 @@
  *
  * @module
  */
+import { ROUTES } from "@taskdl/contract";
 import { ConfigError } from "./config/config_error.ts";
 import { type Config, loadConfig } from "./config/load_config.ts";
 import { DEMO_TASK_ID, DEMO_USER } from "./dev/seed_demo.ts";
 import { signDevToken } from "./dev/sign_dev_token.ts";
 import { StartupError } from "./startup/startup_error.ts";
-import { DOWNLOAD_URL_PATH } from "./http/create_app.ts";
 import { createLogger } from "./log/create_logger.ts";
 import { type RunningServer, startServer } from "./start_server.ts";
 
@@ -77,7 +77,7 @@ function banner(config: Config, running: RunningServer): string {
   const lines = [
     "",
     `taskdl is listening on ${running.url}`,
-    `  API:      GET ${running.url}${DOWNLOAD_URL_PATH}?taskId=…`,
+    `  API:      GET ${running.url}${ROUTES.getDownloadUrl.path}?taskId=…`,
     `  OpenAPI:  ${running.url}/openapi.json`,
     `  Docs:     ${running.url}/docs`,
     `  Database: ${running.embeddedDatabase === undefined ? "DATABASE_URL" : `embedded PostgreSQL in ${running.embeddedDatabase}`}`,
@@ -90,7 +90,7 @@ function banner(config: Config, running: RunningServer): string {
       `Try it: the demo task ${DEMO_TASK_ID} of user "${DEMO_USER}", with a token valid for 24 hours:`,
       "",
       `  curl -s -H "Authorization: Bearer ${token}" \\`,
-      `    "${running.url}${DOWNLOAD_URL_PATH}?taskId=${DEMO_TASK_ID}"`,
+      `    "${running.url}${ROUTES.getDownloadUrl.path}?taskId=${DEMO_TASK_ID}"`,
       "",
       "Tokens for other users: npm run token -- --sub alice [--scope tasks:write]",
     );

@@ -98,7 +98,7 @@ test(
 test(
   "as root, the test runner's own embedded PostgreSQL starts from a clone under a mode-0700 folder",
   { skip, timeout: 180_000 },
-  async () => {
+  () => {
     if (!existsSync(join(checkout, "package.json"))) copyCheckout();
     const probe = join(checkout, "packages", "server", "reach_probe_test.ts");
     writeFileSync(

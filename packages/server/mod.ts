@@ -21,7 +21,6 @@ export {
   type StartEmbeddedPostgresOptions,
 } from "./embedded_postgres/start_embedded_postgres.ts";
 export { buildOpenApiDocument } from "./http/openapi_document.ts";
-export { DOWNLOAD_URL_PATH } from "./http/create_app.ts";
 export { createLogger } from "./log/create_logger.ts";
 export { type RunningServer, startServer, type StartServerOptions } from "./start_server.ts";
 export { StartupError } from "./startup/startup_error.ts";

@@ -10,6 +10,7 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import jwt from "jsonwebtoken";
 import { Agent } from "undici";
+import { ROUTES } from "@taskdl/contract";
 
 // Graceful shutdown of the real service, started as `npm start` starts it
 // (main.ts, embedded PostgreSQL): on SIGTERM it refuses new connections,
@@ -80,7 +81,7 @@ async function bigFileLink(service: Service): Promise<string> {
     }),
   });
   assert.equal(put.status, 200, await put.text());
-  const res = await fetch(`${service.url}/analysis/task/get/Download/url?taskId=big-1`, {
+  const res = await fetch(`${service.url}${ROUTES.getDownloadUrl.path}?taskId=big-1`, {
     headers: { Authorization: `Bearer ${token("alice")}` },
   });
   return (
@@ -126,7 +127,7 @@ test(
       // Keep the other requests off the download's connection (fetch would reuse it once its bytes are in).
       const others = new Agent({ connections: 20 });
       const inFlight = Array.from({ length: 20 }, () =>
-        fetch(`${service.url}/analysis/task/get/Download/url?taskId=big-1`, {
+        fetch(`${service.url}${ROUTES.getDownloadUrl.path}?taskId=big-1`, {
           headers: { Authorization: `Bearer ${token("alice")}` },
           dispatcher: others,
         } as RequestInit),

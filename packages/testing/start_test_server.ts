@@ -6,6 +6,7 @@ import type { PutTaskRequest } from "@taskdl/contract";
 import { type Config, createLogger, loadConfig, type RunningServer, startServer } from "@taskdl/server";
 import { signDevToken, type SignDevTokenOptions } from "@taskdl/server/dev";
 import { createTestDatabase } from "./test_database.ts";
+import { ROUTES, routePath } from "@taskdl/contract";
 
 /** A service started for a test file, on a fresh database and storage folder. */
 export interface TestServer {
@@ -114,10 +115,11 @@ export async function startTestServer(
   const storage = config.storage;
   const putObject =
     storage.driver === "local"
-      ? async (key: string, content: string | Uint8Array) => {
+      ? (key: string, content: string | Uint8Array) => {
           const path = join(storage.root, key);
           mkdirSync(dirname(path), { recursive: true });
           writeFileSync(path, content);
+          return Promise.resolve();
         }
       : (key: string, content: string | Uint8Array) => {
           if (store === undefined)
@@ -136,7 +138,7 @@ export async function startTestServer(
         for (const output of task.outputs) await putObject(output.storageKey, `content of ${output.fileName}`);
       }
       const { taskId, ...body } = task;
-      return fetch(`${url}/analysis/task/${taskId}`, {
+      return fetch(`${url}${routePath(ROUTES.putTask, { taskId })}`, {
         method: "PUT",
         headers: { Authorization: `Bearer ${options.token ?? writerToken}`, "Content-Type": "application/json" },
         body: JSON.stringify(body),

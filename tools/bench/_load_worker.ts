@@ -1,3 +1,4 @@
+import { ROUTES, routePath } from "@taskdl/contract";
 /**
  * The load side of `fault_load.ts`, in a process of its own: readers and
  * writers hammer the service on loopback, each answer is tagged with the
@@ -58,7 +59,7 @@ async function timed(
 async function reader(setup: Setup): Promise<void> {
   while (running) {
     await timed("read", () =>
-      fetch(`${setup.url}/analysis/task/get/Download/url?taskId=load-seed`, {
+      fetch(`${setup.url}${ROUTES.getDownloadUrl.path}?taskId=load-seed`, {
         headers: { Authorization: `Bearer ${setup.readToken}` },
         signal: AbortSignal.timeout(15_000),
       }),
@@ -72,7 +73,7 @@ async function writer(setup: Setup, id: number): Promise<void> {
     const status = await timed(
       "write",
       () =>
-        fetch(`${setup.url}/analysis/task/${taskId}`, {
+        fetch(`${setup.url}${routePath(ROUTES.putTask, { taskId })}`, {
           method: "PUT",
           headers: { Authorization: `Bearer ${setup.writeToken}`, "Content-Type": "application/json" },
           body: JSON.stringify({

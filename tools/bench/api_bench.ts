@@ -24,6 +24,7 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres, serviceArgs } from 
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";
+import { ROUTES } from "@taskdl/contract";
 
 const { values } = parseArgs({
   options: {
@@ -109,7 +110,7 @@ function load(url: string, targets: [string, string][], forSeconds: number): Pro
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const token = (sub: string) => jwt.sign({ sub }, SECRET, { algorithm: "HS256", expiresIn: 24 * 3600 });
 const tokens = Array.from({ length: USERS }, (_, i) => token(`u${i}`));
-const REST = "/analysis/task/get/Download/url";
+const REST = ROUTES.getDownloadUrl.path;
 
 const dir = mkdtempSync(join(tmpdir(), "taskdl-bench-"));
 chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user

@@ -14,6 +14,7 @@ import { createHmac, createSecretKey } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import jwt from "jsonwebtoken";
 import pg from "pg";
+import { ROUTES } from "@taskdl/contract";
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -50,7 +51,7 @@ function sign(storageKey: string, fileName: string, contentType: string | null, 
 const server = createServer(async (req, res) => {
   try {
     const url = new URL(req.url ?? "/", "http://floor");
-    if (url.pathname !== "/analysis/task/get/Download/url") return answer(res, 404, "Not found");
+    if (url.pathname !== ROUTES.getDownloadUrl.path) return answer(res, 404, "Not found");
     const header = req.headers.authorization ?? "";
     const token = header.startsWith("Bearer ") ? header.slice(7) : "";
     let userId: string;

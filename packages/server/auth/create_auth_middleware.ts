@@ -56,9 +56,9 @@ export function createAuthMiddleware(
     key: "jwtClaims",
     getToken: (ctx) => ctx.state.bearerToken as string,
     // Run once the signature and times have passed: the claims the service needs, as typed refusals.
-    isRevoked: async (_ctx, claims) => {
+    isRevoked: (_ctx, claims) => {
       checkClaims(claims as Claims, config);
-      return false;
+      return Promise.resolve(false);
     },
   } as koaJwt.Options);
 
@@ -72,7 +72,7 @@ export function createAuthMiddleware(
     return { user };
   }
 
-  return async function authenticate(ctx: Context, next: Next) {
+  return function authenticate(ctx: Context, next: Next): Promise<void> {
     // Node keeps the first of repeated Authorization headers; an ambiguous request is refused instead.
     const parsed = repeatsAuthorization(ctx.req.rawHeaders)
       ? malformedAuthorization()

@@ -44,11 +44,8 @@ export class ApiError extends Error {
     // An answer, not a fault: no stack is captured (tRPC reads it to copy it, which formats it; every 404 paid).
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
-    try {
-      super(message, { cause: options.cause });
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
+    super(message, { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = "ApiError";
     this.code = code;
     this.headers = options.headers ?? {};

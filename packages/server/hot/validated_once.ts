@@ -39,6 +39,8 @@ export function validatedOnce<T extends z.ZodType>(schema: T): T {
     isShared(value) ? passed(value) : parse(value, params);
   return Object.assign(schema, {
     parse: remembering,
-    parseAsync: async (value: unknown, params?: Params) => remembering(value, params),
+    // A promise the parse settles, rejected when it throws, as zod's own parseAsync is.
+    parseAsync: (value: unknown, params?: Params) =>
+      new Promise<z.output<T>>((resolve) => resolve(remembering(value, params))),
   });
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { DEMO_TASK_ID, DEMO_USER } from "../dev/seed_demo.ts";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // Debian's chromium, driven by playwright-core: no browser is downloaded. CI installs it with apt (.ci/run).
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -100,7 +101,7 @@ async function tryGetDownloadUrl(page: Page, taskId: string): Promise<{ status: 
 async function screenshot(t: TestContext, page: Page, name: string): Promise<void> {
   const path = join(screenshots, `${name}.png`);
   const answer = await page.locator(`${GET_OPERATION} .live-responses-table`).boundingBox();
-  const scrollY = await page.evaluate(() => window.scrollY);
+  const scrollY = await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY);
   const height = answer === null ? 900 : Math.ceil(answer.y + scrollY + answer.height + 16);
   await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
   t.diagnostic(`screenshot: ${path}`);
@@ -146,7 +147,7 @@ describe("/docs in a real browser", () => {
       assert.match(body, /"ndvi_result\.tif"/);
       assert.match(body, /"analysis_report\.pdf"/);
       // The token pasted in "Authorize" is what the request carried; the document's header parameter is not shown.
-      const call = requests.find((req) => req.url.includes("/analysis/task/get/Download/url?"));
+      const call = requests.find((req) => req.url.includes(`${ROUTES.getDownloadUrl.path}?`));
       assert.equal(call?.authorization, `Bearer ${token}`);
       assert.equal(await get.locator('tr[data-param-name="authorization"]').count(), 0);
 
@@ -223,7 +224,7 @@ describe("/docs behind a proxy that adds a path prefix", () => {
       assert.ok(downloadUrl.startsWith(`${proxyUrl}/p/files/`), downloadUrl);
       assert.equal((await fetch(downloadUrl)).status, 200, downloadUrl);
     }
-    assert.ok(requests.some((req) => req.url.startsWith(`${proxyUrl}/p/analysis/task/get/Download/url?`)));
+    assert.ok(requests.some((req) => req.url.startsWith(`${proxyUrl}/p${ROUTES.getDownloadUrl.path}?`)));
     assert.deepEqual(
       requests.filter((req) => !req.url.startsWith(`${proxyUrl}/p/`)).map((req) => req.url),
       [],

@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
 import { LocalUrlSigner } from "@taskdl/storage/local";
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // Bad input at the HTTP level, one row per case: whatever arrives, the answer
 // is the documented envelope with the documented status — never a 500, never
@@ -32,7 +33,7 @@ interface Row {
   message?: string | RegExp;
 }
 
-const PATH = "/analysis/task/get/Download/url";
+const PATH = ROUTES.getDownloadUrl.path;
 const TASK = `${PATH}?taskId=t-ok`;
 const now = () => Math.floor(Date.now() / 1000);
 const hs256 = (claims: object, options: jwt.SignOptions = {}, secret = TEST_JWT_SECRET) =>

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
-const PATH = "/analysis/task/get/Download/url?taskId=none";
+const PATH = `${ROUTES.getDownloadUrl.path}?taskId=none`;
 const APP = "https://app.example.com";
 
 function preflight(server: TestServer, origin: string): Promise<Response> {

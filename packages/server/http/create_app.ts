@@ -27,9 +27,6 @@ export interface CreateAppOptions {
   corsOrigins?: readonly string[] | "*";
 }
 
-/** The public path of the Get Download URL API (note the capital D). */
-export const DOWNLOAD_URL_PATH = "/analysis/task/get/Download/url";
-
 /**
  * Wires the Koa application: request ids and access log, the error envelope,
  * health probes, the OpenAPI document, the local adapter's file links, auth,

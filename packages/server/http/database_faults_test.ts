@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../embedded_postgres/start_embedded_postgres.ts";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // Database faults against a PostgreSQL this test controls: an embedded one
 // it stops and starts on a fixed port. Every answer during a fault is a
@@ -77,7 +78,7 @@ describe("PostgreSQL down at start-up", () => {
       assert.deepEqual(await ready.json(), { status: "unavailable", reason: "database not ready" });
       const alice = server.token("alice");
       for (const path of [
-        "/analysis/task/get/Download/url?taskId=x",
+        `${ROUTES.getDownloadUrl.path}?taskId=x`,
         `/trpc/analysisTask.getDownloadUrl?input=${encodeURIComponent('{"taskId":"x"}')}`,
       ]) {
         const answer = await timed(server.get(path, alice));
@@ -99,7 +100,7 @@ describe("PostgreSQL down at start-up", () => {
         outputs: [{ fileName: "a.txt", storageKey: "r1/a.txt" }],
       });
       assert.equal(put.status, 200);
-      assert.equal((await server.get("/analysis/task/get/Download/url?taskId=r1", alice)).status, 200);
+      assert.equal((await server.get(`${ROUTES.getDownloadUrl.path}?taskId=r1`, alice)).status, 200);
     },
   );
 });
@@ -133,12 +134,12 @@ describe("faults while running", () => {
     await admin.connect();
     await admin.query("BEGIN");
     await admin.query('LOCK TABLE "analysis_task" IN ACCESS EXCLUSIVE MODE');
-    const answer = await timed(server.get("/analysis/task/get/Download/url?taskId=f1", server.token("alice")));
+    const answer = await timed(server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice")));
     assert.equal(answer.status, 503);
     assert.deepEqual(answer.body, UNAVAILABLE);
     assert.ok(answer.ms >= 600 && answer.ms < 3000, `answered after ${answer.ms} ms`);
     await admin.query("ROLLBACK");
-    assert.equal((await server.get("/analysis/task/get/Download/url?taskId=f1", server.token("alice"))).status, 200);
+    assert.equal((await server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"))).status, 200);
   });
 
   test("pool exhaustion: requests beyond the pool wait at most the connect timeout, none hangs", async () => {
@@ -146,14 +147,14 @@ describe("faults while running", () => {
     await admin.query('LOCK TABLE "analysis_task" IN ACCESS EXCLUSIVE MODE');
     const answers = await Promise.all(
       Array.from({ length: 8 }, () =>
-        timed(server.get("/analysis/task/get/Download/url?taskId=f1", server.token("alice"))),
+        timed(server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"))),
       ),
     );
     await admin.query("ROLLBACK");
     assert.deepEqual(new Set(answers.map((answer) => answer.status)), new Set([503]));
     const slowest = Math.max(...answers.map((answer) => answer.ms));
     assert.ok(slowest < 3000, `slowest ${slowest} ms`);
-    assert.equal((await server.get("/analysis/task/get/Download/url?taskId=f1", server.token("alice"))).status, 200);
+    assert.equal((await server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"))).status, 200);
   });
 
   test("backends terminated under the pool: bounded errors at most, then recovery", async () => {
@@ -162,7 +163,7 @@ describe("faults while running", () => {
     );
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++)
-      statuses.push((await server.get("/analysis/task/get/Download/url?taskId=f1", server.token("alice"))).status);
+      statuses.push((await server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"))).status);
     assert.ok(
       statuses.every((status) => status === 200 || status === 503),
       statuses.join(","),
@@ -222,7 +223,7 @@ describe("faults while running", () => {
       assert.equal((await server.get("/readyz")).status, 200);
       // The pool has two connections: none may stay lost after the fault (kysely#1990, patched in patches/).
       for (let i = 0; i < 10; i++) {
-        const res = await server.get("/analysis/task/get/Download/url?taskId=f1", server.token("alice"));
+        const res = await server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"));
         assert.equal(res.status, 200, `request ${i} after recovery`);
       }
       const connection = server.running.orm.em.getDriver().getConnection() as unknown as {

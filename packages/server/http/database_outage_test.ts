@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 let server: TestServer;
 let admin: pg.Client;
@@ -24,7 +25,7 @@ after(async () => {
 
 test("while the database refuses connections: 503 envelopes, /readyz 503, /healthz 200; then recovery without a restart", async () => {
   const token = server.token("alice");
-  const ask = () => server.get("/analysis/task/get/Download/url?taskId=o1", token);
+  const ask = () => server.get(`${ROUTES.getDownloadUrl.path}?taskId=o1`, token);
   assert.equal((await server.get("/readyz")).status, 200);
 
   await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);

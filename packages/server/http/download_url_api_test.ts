@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { commonResponse, DownloadUrlResp, ErrorResponse } from "@taskdl/contract";
+import { commonResponse, DownloadUrlResp, ErrorResponse, ROUTES } from "@taskdl/contract";
 import jwt from "jsonwebtoken";
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from "@taskdl/testing";
 
-const PATH = "/analysis/task/get/Download/url";
+const PATH = ROUTES.getDownloadUrl.path;
 const Envelope = commonResponse(DownloadUrlResp);
 const RFC3339_UTC_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { commonResponse, ErrorResponse, TaskResp } from "@taskdl/contract";
+import { commonResponse, ErrorResponse, TaskResp, ROUTES, routePath } from "@taskdl/contract";
 import { LocalUrlSigner } from "@taskdl/storage/local";
 import { startTestServer, type TestServer } from "@taskdl/testing";
 
@@ -18,7 +18,7 @@ after(() => server.close());
 
 function put(taskId: string, body: unknown, init: { token?: string; contentType?: string; raw?: string } = {}) {
   const { token = writer, contentType = "application/json", raw } = init;
-  return fetch(`${server.url}/analysis/task/${taskId}`, {
+  return fetch(`${server.url}${routePath(ROUTES.putTask, { taskId })}`, {
     method: "PUT",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": contentType },
     body: raw ?? JSON.stringify(body),
@@ -26,7 +26,7 @@ function put(taskId: string, body: unknown, init: { token?: string; contentType?
 }
 
 async function downloadNames(taskId: string, owner: string): Promise<string[] | number> {
-  const res = await server.get(`/analysis/task/get/Download/url?taskId=${taskId}`, server.token(owner));
+  const res = await server.get(`${ROUTES.getDownloadUrl.path}?taskId=${taskId}`, server.token(owner));
   if (res.status !== 200) return res.status;
   const body = (await res.json()) as { data: { downloadUrls: { fileName: string }[] } };
   return body.data.downloadUrls.map((vo) => vo.fileName);

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // Tokens from an identity provider's JWKS (RS256/ES256), against a local
 // JWKS endpoint the test controls: key rotation, caching, unknown keys,
@@ -92,7 +93,7 @@ after(async () => {
   for (const endpoint of [jwks, attackerJwks]) endpoint.server.close();
 });
 
-const ask = (bearer: string) => server.get("/analysis/task/get/Download/url?taskId=jw-1", bearer);
+const ask = (bearer: string) => server.get(`${ROUTES.getDownloadUrl.path}?taskId=jw-1`, bearer);
 
 async function expect401(res: Response, message = "Unauthorized: invalid token"): Promise<void> {
   assert.equal(res.status, 401);
@@ -159,7 +160,7 @@ describe("JWKS", () => {
       JWT_AUDIENCE: "taskdl",
     });
     try {
-      const ask = (bearer: string) => strict.get("/analysis/task/get/Download/url?taskId=none", bearer);
+      const ask = (bearer: string) => strict.get(`${ROUTES.getDownloadUrl.path}?taskId=none`, bearer);
       assert.equal((await ask(token(rsa1, { iss: "https://idp.test", aud: "taskdl" }))).status, 404);
       await expect401(
         await ask(token(rsa1, { iss: "https://evil.test", aud: "taskdl" })),
@@ -178,12 +179,12 @@ describe("JWKS", () => {
     const fresh = await startTestServer({ JWT_JWKS_URL: jwks.url });
     try {
       jwks.down = true;
-      const res = await fresh.get("/analysis/task/get/Download/url?taskId=jw-1", token(rsa1));
+      const res = await fresh.get(`${ROUTES.getDownloadUrl.path}?taskId=jw-1`, token(rsa1));
       assert.equal(res.status, 503);
       assert.deepEqual(await res.json(), { code: 503, message: "Service unavailable", data: null });
       assert.match(JSON.stringify(fresh.logLines), /Cannot reach the JWKS endpoint/);
       jwks.down = false;
-      const recovered = await fresh.get("/analysis/task/get/Download/url?taskId=jw-1", token(rsa1));
+      const recovered = await fresh.get(`${ROUTES.getDownloadUrl.path}?taskId=jw-1`, token(rsa1));
       assert.equal(recovered.status, 404, "recovers without a restart (another database: the task is unknown there)");
     } finally {
       jwks.down = false;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import jwt from "jsonwebtoken";
 import { startTestServer, TEST_JWT_SECRET, TEST_URL_SIGNING_KEY, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // The log of a whole session — ingest, both faces, downloads, refusals, a
 // fault — holds one access line per request and not one secret: no token,
@@ -37,7 +38,7 @@ test("a full session logs every request with an id, and no token, signature or k
     ).status,
     200,
   );
-  const rest = `/analysis/task/get/Download/url?taskId=log-1&expiresIn=120`;
+  const rest = `${ROUTES.getDownloadUrl.path}?taskId=log-1&expiresIn=120`;
   track("GET", rest);
   const body = (await (await server.get(rest, alice)).json()) as { data: { downloadUrls: { downloadUrl: string }[] } };
   const link = body.data.downloadUrls[0]?.downloadUrl ?? "";

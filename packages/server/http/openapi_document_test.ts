@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildOpenApiDocument } from "./openapi_document.ts";
+import { ROUTES } from "@taskdl/contract";
 
+// deno-lint-ignore no-explicit-any -- a JSON document read by path in tests: any is what it is
 type Json = Record<string, any>;
 
 const document = buildOpenApiDocument() as Json;
-const getOperation: Json = document.paths["/analysis/task/get/Download/url"].get;
+const getOperation: Json = document.paths[ROUTES.getDownloadUrl.path].get;
 
-test("documents GET /analysis/task/get/Download/url with taskId, expiresIn and the Authorization header", () => {
+test(`documents GET ${ROUTES.getDownloadUrl.path} with taskId, expiresIn and the Authorization header`, () => {
   assert.equal(document.openapi, "3.1.0");
   const parameters = getOperation.parameters as Json[];
   const byName = Object.fromEntries(parameters.map((parameter) => [`${parameter.in}:${parameter.name}`, parameter]));

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
-const PATH = "/analysis/task/get/Download/url?taskId=none";
+const PATH = `${ROUTES.getDownloadUrl.path}?taskId=none`;
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 async function expect429(res: Response): Promise<void> {

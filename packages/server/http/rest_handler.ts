@@ -79,7 +79,11 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
  * }
  * ```
  */
-export function createRestHandler(router: typeof appRouter, route: RestRoute, options: RestHandlerOptions) {
+export function createRestHandler(
+  router: typeof appRouter,
+  route: RestRoute,
+  options: RestHandlerOptions,
+): (ctx: KoaContext, body: unknown) => Promise<void> {
   const { createContext, onFault } = options;
   // A shared answer (a hot task's, for its second: hot/hot_answers.ts) has its bytes made once.
   const serialise = derivedOf((data: unknown): Buffer => Buffer.from(JSON.stringify(data)));
@@ -92,7 +96,7 @@ export function createRestHandler(router: typeof appRouter, route: RestRoute, op
         path: route.procedure,
         type: route.type,
         ctx: createContext(ctx),
-        getRawInput: async () => input,
+        getRawInput: () => Promise.resolve(input),
         signal: undefined,
         batchIndex: 0,
       });

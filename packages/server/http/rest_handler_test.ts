@@ -3,17 +3,32 @@ import { test } from "node:test";
 import { appRouter } from "../trpc/app_router.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
 import { restRoutes } from "./rest_handler.ts";
+import { ROUTES } from "@taskdl/contract";
 
 test("serves each procedure on the REST path its openapi meta names", () => {
   assert.deepEqual(restRoutes(appRouter), [
     {
       method: "GET",
-      path: "/analysis/task/get/Download/url",
+      path: ROUTES.getDownloadUrl.path,
       procedure: "analysisTask.getDownloadUrl",
       type: "query",
     },
     { method: "PUT", path: "/analysis/task/:taskId", procedure: "analysisTask.put", type: "mutation" },
   ]);
+});
+
+test("the routes are the contract's route descriptors, procedure by procedure", () => {
+  const served = restRoutes(appRouter).map(({ method, path, procedure }) => ({
+    method,
+    path: path.replace(/:(\w+)/g, "{$1}"),
+    procedure,
+  }));
+  assert.deepEqual(
+    served.sort((a, b) => a.procedure.localeCompare(b.procedure)),
+    Object.values(ROUTES)
+      .map(({ method, path, procedure }) => ({ method, path, procedure }))
+      .sort((a, b) => a.procedure.localeCompare(b.procedure)),
+  );
 });
 
 test("the routes are exactly the operations the OpenAPI document publishes", () => {

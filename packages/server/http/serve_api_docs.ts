@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "koa";
+import { MESSAGES } from "../envelope/messages.ts";
 import { sendError } from "./send_error.ts";
 
 /** Where the interactive API reference is served. */
@@ -70,7 +71,7 @@ interface Asset {
  * router.all("/docs{/*rest}", only("GET, HEAD"), serveApiDocs());
  * ```
  */
-export function serveApiDocs() {
+export function serveApiDocs(): (ctx: Context) => void {
   const assets = new Map<string, Asset>();
   for (const [name, { path, type }] of Object.entries(ASSETS)) {
     const body = readFileSync(path);
@@ -96,7 +97,7 @@ export function serveApiDocs() {
     }
     // The raw path, still percent-encoded, must be one of the names: no decoding, no joining.
     const asset = assets.get(rest.slice(1));
-    if (asset === undefined) return sendError(ctx, { code: 404, message: "Not found", headers: {} });
+    if (asset === undefined) return sendError(ctx, { code: 404, message: MESSAGES.routeNotFound, headers: {} });
     ctx.set("ETag", `"${asset.version}"`);
     ctx.set(
       "Cache-Control",

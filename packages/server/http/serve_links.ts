@@ -27,7 +27,7 @@ const REFUSALS: Record<LinkRefusal, { code: number; message: string }> = {
  * if (links !== undefined) router.all(`${links.prefix}*key`, serveLinks(links));
  * ```
  */
-export function serveLinks(links: LinkServer) {
+export function serveLinks(links: LinkServer): (ctx: Context) => Promise<void> {
   return async function files(ctx: Context): Promise<void> {
     // The adapter writes the answer itself; Koa keeps out of it unless the link is refused.
     ctx.respond = false;

@@ -5,6 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalUrlSigner } from "@taskdl/storage/local";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 const CONTENT = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
 
@@ -227,7 +228,7 @@ describe("expiry end to end", () => {
       outputs: [{ fileName: "a.txt", storageKey: "short/a.txt" }],
     });
     assert.equal(put.status, 200);
-    const res = await shortLived.get("/analysis/task/get/Download/url?taskId=short", shortLived.token("alice"));
+    const res = await shortLived.get(`${ROUTES.getDownloadUrl.path}?taskId=short`, shortLived.token("alice"));
     const body = (await res.json()) as { data: { downloadUrls: { downloadUrl: string; expiresAt: string }[] } };
     const [vo] = body.data.downloadUrls;
     assert.ok(vo !== undefined);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { LocalUrlSigner } from "@taskdl/storage/local";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // Rotation as an operator does it: add the new key first in URL_SIGNING_KEYS,
 // keep the old one until its links have expired, then remove it.
@@ -42,7 +43,7 @@ test("the service signs new links with the first key of URL_SIGNING_KEYS", async
     ).status,
     200,
   );
-  const res = await during.get("/analysis/task/get/Download/url?taskId=rot-1", during.token("alice"));
+  const res = await during.get(`${ROUTES.getDownloadUrl.path}?taskId=rot-1`, during.token("alice"));
   const url = new URL((await res.json()).data.downloadUrls[0].downloadUrl);
   assert.equal(url.searchParams.get("kid"), NEW.kid);
   const download = await fetch(url);

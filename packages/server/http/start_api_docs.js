@@ -46,7 +46,7 @@ function ThisService() {
   };
 }
 
-window.ui = SwaggerUIBundle({
+globalThis.ui = SwaggerUIBundle({
   url: `${serviceRoot}/openapi.json`,
   dom_id: "#swagger-ui",
   plugins: [ThisService],

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { commonResponse, DownloadUrlResp } from "@taskdl/contract";
+import { commonResponse, DownloadUrlResp, ROUTES } from "@taskdl/contract";
 import { startAzureEmulator, startS3Emulator, startTestServer, type TestServer, type TestStore } from "@taskdl/testing";
 
 // The service end to end on each storage driver, chosen by configuration
@@ -25,7 +25,7 @@ function content(index: number, size: number): Uint8Array {
 }
 
 const DRIVERS: { driver: string; start: () => Promise<TestStore | undefined> }[] = [
-  { driver: "local", start: async () => undefined },
+  { driver: "local", start: () => Promise.resolve(undefined) },
   { driver: "s3", start: () => startS3Emulator() },
   { driver: "azure", start: () => startAzureEmulator() },
 ];
@@ -60,7 +60,7 @@ for (const { driver, start } of DRIVERS) {
       );
       assert.equal(put.status, 200, await put.clone().text());
 
-      const res = await server.get("/analysis/task/get/Download/url?taskId=e2e-1&expiresIn=120", server.token("alice"));
+      const res = await server.get(`${ROUTES.getDownloadUrl.path}?taskId=e2e-1&expiresIn=120`, server.token("alice"));
       assert.equal(res.status, 200);
       const { data } = Envelope.parse(await res.json());
       assert.ok(data !== null && data !== undefined);
@@ -91,7 +91,7 @@ for (const { driver, start } of DRIVERS) {
       );
       assert.equal(put.status, 400);
       assert.match((await put.json()).message, /runs\/none\/x\.bin/);
-      const res = await server.get("/analysis/task/get/Download/url?taskId=e2e-2", server.token("alice"));
+      const res = await server.get(`${ROUTES.getDownloadUrl.path}?taskId=e2e-2`, server.token("alice"));
       assert.equal(res.status, 404);
       await res.arrayBuffer();
     });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { LocalUrlSigner } from "@taskdl/storage/local";
 import { startTestServer, type TestServer } from "@taskdl/testing";
+import { ROUTES } from "@taskdl/contract";
 
 // The finished-task cache seen from outside: a finished task is answered from
 // memory, ownership is still checked, the replica that takes a write never
@@ -9,7 +10,7 @@ import { startTestServer, type TestServer } from "@taskdl/testing";
 // notice arrives — and, where notices are off or lost, serve it for at most
 // TASK_CACHE_TTL_MS.
 
-const PATH = "/analysis/task/get/Download/url?taskId=";
+const PATH = `${ROUTES.getDownloadUrl.path}?taskId=`;
 let writer: TestServer;
 let other: TestServer;
 let deaf: TestServer;

@@ -32,7 +32,10 @@ export interface TrpcHandlerOptions {
  * router.all("/trpc/*path", trpc);
  * ```
  */
-export function createTrpcHandler(router: typeof appRouter, options: TrpcHandlerOptions) {
+export function createTrpcHandler(
+  router: typeof appRouter,
+  options: TrpcHandlerOptions,
+): (ctx: KoaContext) => Promise<void> {
   const { createContext, onFault, prefix = "/trpc" } = options;
   return async function trpc(ctx: KoaContext): Promise<void> {
     const hasBody = ctx.method !== "GET" && ctx.method !== "HEAD";

@@ -36,11 +36,13 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   /** @inheritdoc */
-  async take(userId: string): Promise<RateVerdict> {
+  take(userId: string): Promise<RateVerdict> {
     const previous = this.#buckets.get(userId);
     const { state, allowed, waitMs } = takeToken(previous, this.#now(), this.#limit);
     this.#buckets.set(userId, state);
-    return allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    return Promise.resolve(
+      allowed ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) },
+    );
   }
 
   /** How many users are tracked now. */
@@ -49,7 +51,8 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   /** @inheritdoc */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#buckets.clear();
+    return Promise.resolve();
   }
 }

@@ -95,8 +95,9 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   /** @inheritdoc */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.redis.disconnect();
+    return Promise.resolve();
   }
 
   #warn(error: unknown): void {

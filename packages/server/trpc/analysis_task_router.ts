@@ -1,4 +1,12 @@
-import { commonResponse, DownloadUrlRequest, DownloadUrlResp, PutTaskRequest, TaskResp } from "@taskdl/contract";
+import {
+  commonResponse,
+  DownloadUrlRequest,
+  DownloadUrlResp,
+  type HttpMethod,
+  PutTaskRequest,
+  ROUTES,
+  TaskResp,
+} from "@taskdl/contract";
 import { z } from "zod";
 import { getDownloadUrls } from "../tasks/get_download_urls.ts";
 import { putTask } from "../tasks/put_task.ts";
@@ -36,6 +44,16 @@ const SPEC_SUCCESS_EXAMPLE = {
   },
 };
 
+/** The method, path and operationId of a procedure's REST route: the contract's descriptor. */
+function restRoute(operationId: keyof typeof ROUTES): {
+  method: HttpMethod;
+  path: `/${string}`;
+  operationId: string;
+} {
+  const { method, path } = ROUTES[operationId];
+  return { method, path, operationId };
+}
+
 /** The success envelope of `getDownloadUrl`. */
 // Validated once per answer: a hot task's answer is shared by the requests of its second.
 export const DownloadUrlEnvelope = validatedOnce(
@@ -60,9 +78,7 @@ export const analysisTaskRouter = router({
   getDownloadUrl: authedProcedure
     .meta({
       openapi: {
-        method: "GET",
-        path: "/analysis/task/get/Download/url",
-        operationId: "getDownloadUrl",
+        ...restRoute("getDownloadUrl"),
         summary: "Get Download URL",
         description:
           "Returns temporary, signed download URLs for all output files of a finished analysis task " +
@@ -90,9 +106,7 @@ export const analysisTaskRouter = router({
   put: writerProcedure
     .meta({
       openapi: {
-        method: "PUT",
-        path: "/analysis/task/{taskId}",
-        operationId: "putTask",
+        ...restRoute("putTask"),
         summary: "Record a task and its outputs",
         description:
           "Records (or replaces as a whole) a task with its outputs, as the analysis pipeline reports them. " +
