@@ -26,5 +26,6 @@ export {
   type TestStore,
 } from "./start_test_server.ts";
 export { serviceArgs } from "./service_args.ts";
+export { PGBOUNCER_PATH, type PgBouncerHandle, startPgBouncer, type StartPgBouncerOptions } from "./start_pgbouncer.ts";
 export { createTestDatabase, type TestDatabase } from "./test_database.ts";
 export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "@taskdl/server";

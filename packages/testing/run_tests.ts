@@ -6,6 +6,12 @@
  * embedded PostgreSQL started for the run in a temporary folder. Each test
  * file then creates its own database on that server.
  *
+ * With `TASKDL_TEST_PGBOUNCER=transaction` (or `session`), the tests reach
+ * that PostgreSQL through a real PgBouncer started for the run, in that pool
+ * mode and otherwise on its defaults: `DATABASE_URL` is PgBouncer's, and
+ * `TASKDL_TEST_DIRECT_DATABASE_URL` PostgreSQL's own (where the test
+ * services listen for change notices, as an operator sets it up).
+ *
  * @module
  */
 import { spawn } from "node:child_process";
@@ -13,6 +19,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedPostgres } from "@taskdl/server";
+import { startPgBouncer } from "./start_pgbouncer.ts";
 
 const args = process.argv.slice(2);
 let databaseUrl = process.env.DATABASE_URL;
@@ -32,10 +39,24 @@ if (databaseUrl === undefined || databaseUrl === "") {
   process.stdout.write("# tests run against the PostgreSQL in DATABASE_URL\n");
 }
 
-const child = spawn(process.execPath, ["--test", ...args], {
-  stdio: "inherit",
-  env: { ...process.env, DATABASE_URL: databaseUrl },
-});
+const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: databaseUrl };
+const poolMode = process.env.TASKDL_TEST_PGBOUNCER;
+if (poolMode !== undefined && poolMode !== "") {
+  if (poolMode !== "transaction" && poolMode !== "session") {
+    throw new Error(`TASKDL_TEST_PGBOUNCER must be transaction or session (got ${JSON.stringify(poolMode)})`);
+  }
+  const bouncer = await startPgBouncer(databaseUrl, { poolMode });
+  process.stdout.write(`# through PgBouncer (pool_mode = ${poolMode}) on 127.0.0.1:${bouncer.port}\n`);
+  env.DATABASE_URL = bouncer.url(databaseUrl);
+  env.TASKDL_TEST_DIRECT_DATABASE_URL = databaseUrl;
+  const stopDatabase = stop;
+  stop = async () => {
+    await bouncer.close();
+    await stopDatabase();
+  };
+}
+
+const child = spawn(process.execPath, ["--test", ...args], { stdio: "inherit", env });
 const code = await new Promise<number>((resolve) => child.on("exit", (exitCode) => resolve(exitCode ?? 1)));
 await stop();
 process.exit(code);

@@ -84,6 +84,8 @@ export async function startTestServer(
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
+    // Through a pooler (TASKDL_TEST_PGBOUNCER), change notices are listened for on PostgreSQL itself.
+    ...(database.directUrl === database.url ? {} : { DATABASE_LISTEN_URL: database.directUrl }),
     ...(env.JWT_JWKS_URL === undefined ? { JWT_SECRET: TEST_JWT_SECRET } : {}),
     ...(env.URL_SIGNING_KEYS === undefined ? { URL_SIGNING_KEY: TEST_URL_SIGNING_KEY } : {}),
     SEED_DEMO: "false",

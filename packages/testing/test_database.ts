@@ -3,8 +3,10 @@ import pg from "pg";
 
 /** A database made for one test file. */
 export interface TestDatabase {
-  /** Its connection URL. */
+  /** Its connection URL (through PgBouncer when the run goes through one: `TASKDL_TEST_PGBOUNCER`). */
   url: string;
+  /** Its URL on PostgreSQL itself: `url`, unless the run goes through PgBouncer. */
+  directUrl: string;
   /** Its name. */
   name: string;
   /** Drops it (closing any connections left). */
@@ -30,14 +32,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (serverUrl === undefined || serverUrl === "") {
     throw new Error("Cannot create a test database: DATABASE_URL is not set; run the tests with `npm test`");
   }
+  const directServerUrl = process.env.TASKDL_TEST_DIRECT_DATABASE_URL || serverUrl;
   const name = `taskdl_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-  await admin(serverUrl, `CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  // On PostgreSQL itself: a pooler in between would keep server connections open to the database it drops.
+  await admin(directServerUrl, `CREATE DATABASE "${name}"`);
+  const on = (base: string) => {
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
   return {
-    url: url.toString(),
+    url: on(serverUrl),
+    directUrl: on(directServerUrl),
     name,
-    drop: () => admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => admin(directServerUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 
