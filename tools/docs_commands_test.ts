@@ -54,7 +54,7 @@ const DOCS = [
   "CONTRIBUTING.md",
 ];
 const SHELL_LANGUAGES = new Set(["sh", "bash", "shell", "console"]);
-const OTHER_LANGUAGES = new Set(["text", "json", "http", "ts", "js"]);
+const OTHER_LANGUAGES = new Set(["text", "json", "http", "ts", "js", "ini", "yaml", "dockerfile"]);
 const TAGS = new Set(["ci", "illustrative", "registry"]);
 
 /** The quick start's service: the test starts it exactly so, which is why `npm start` counts as tested. */

@@ -6,7 +6,7 @@ import { persistedSecret } from "./config/persisted_secret.ts";
 import { DatabaseReadiness } from "./db/database_readiness.ts";
 import { initOrm } from "./db/init_orm.ts";
 import { PgTaskRepository } from "./db/pg_task_repository.ts";
-import { TaskChangeListener } from "./db/task_change_listener.ts";
+import { TASK_CHANGES_CHANNEL, TaskChangeListener } from "./db/task_change_listener.ts";
 import { seedDemo } from "./dev/seed_demo.ts";
 import { embeddedClusterFolder } from "./embedded_postgres/embedded_cluster_folder.ts";
 import { startEmbeddedPostgres } from "./embedded_postgres/start_embedded_postgres.ts";
@@ -107,7 +107,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
 
     const { capacity, ttlMs, listen } = config.taskCache;
     const taskCache = capacity === 0 || ttlMs === 0 ? undefined : new TaskCache(config.taskCache);
-    const database = new PgTaskRepository(orm);
+    const database = new PgTaskRepository(orm, { statementTimeoutMs: config.databaseStatementTimeoutMs });
     const tasks = taskCache === undefined ? database : new CachedTaskRepository(database, taskCache);
 
     const readiness = new DatabaseReadiness(orm, {
@@ -124,9 +124,15 @@ export async function createServices(config: Config, options: CreateServicesOpti
     const listener =
       taskCache === undefined || !listen
         ? undefined
-        : new TaskChangeListener(databaseUrl, {
+        : new TaskChangeListener(config.databaseListenUrl ?? databaseUrl, {
             onChange: (taskId) => taskCache.invalidate(taskId),
             onListening: (listening) => taskCache.setNoticed(listening),
+            // Probes go the way the replicas' own notices go: through the pool, DATABASE_URL.
+            notify: (payload) =>
+              orm.em
+                .getConnection()
+                .execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, payload], "run")
+                .then(() => undefined),
             logger,
             connectTimeoutMs: config.databaseConnectTimeoutMs,
           });

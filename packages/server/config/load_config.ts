@@ -67,6 +67,11 @@ export interface Config {
   publicBaseUrl: string | undefined;
   /** PostgreSQL connection URL; unset means the embedded PostgreSQL. */
   databaseUrl: string | undefined;
+  /**
+   * The connection change notices are listened on (`LISTEN` needs a session of its own); unset means
+   * `databaseUrl`. Set it to PostgreSQL itself (or a session-mode pool) when `DATABASE_URL` is a transaction pooler.
+   */
+  databaseListenUrl: string | undefined;
   /** Largest number of pooled database connections. */
   databasePoolMax: number;
   /** How long a request waits for a pooled connection (or a new one) before a 503, in ms. */
@@ -124,6 +129,11 @@ export const EnvSchema = z.object({
     .string()
     .trim()
     .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_LISTEN_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL")
     .optional(),
   DATABASE_POOL_MAX: integerVar("DATABASE_POOL_MAX", 1, 1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: integerVar("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(3000),
@@ -264,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     host: vars.HOST,
     publicBaseUrl: vars.PUBLIC_BASE_URL?.replace(/\/+$/, ""),
     databaseUrl: vars.DATABASE_URL,
+    databaseListenUrl: vars.DATABASE_LISTEN_URL,
     databasePoolMax: vars.DATABASE_POOL_MAX,
     databaseConnectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,

@@ -41,6 +41,7 @@ test("every variable is read by its exact name", () => {
     HOST: "0.0.0.0",
     PUBLIC_BASE_URL: "https://dl.example.com/taskdl/",
     DATABASE_URL: "postgres://u:p@db:5432/x",
+    DATABASE_LISTEN_URL: "postgres://u:p@db-direct:5432/x",
     DATA_DIR: dataDir,
     JWT_SECRET: SECRET,
     JWT_ALGORITHMS: "HS256, HS512",
@@ -61,6 +62,7 @@ test("every variable is read by its exact name", () => {
   assert.equal(config.host, "0.0.0.0");
   assert.equal(config.publicBaseUrl, "https://dl.example.com/taskdl");
   assert.equal(config.databaseUrl, "postgres://u:p@db:5432/x");
+  assert.equal(config.databaseListenUrl, "postgres://u:p@db-direct:5432/x");
   assert.deepEqual(config.jwt.algorithms, ["HS256", "HS512"]);
   assert.equal(config.jwt.issuer, "https://issuer.example.com");
   assert.deepEqual(config.jwt.audience, ["taskdl", "other"]);
@@ -79,6 +81,10 @@ test("a bad value stops start-up naming the variable, without echoing secrets", 
     [{ PORT: "70000" }, /PORT must be at most 65535/],
     [{ PUBLIC_BASE_URL: "ftp://x" }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must be a postgres:\/\//],
+    [
+      { DATABASE_LISTEN_URL: `mysql://u:${SECRET}@x` },
+      /DATABASE_LISTEN_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/,
+    ],
     [{ JWT_ALGORITHMS: "none" }, /JWT_ALGORITHMS may only list/],
     [{ JWT_ALGORITHMS: "RS256" }, /asymmetric algorithms, which need JWT_JWKS_URL/],
     [{ STORAGE_DRIVER: "ftp" }, /STORAGE_DRIVER must be one of local/],

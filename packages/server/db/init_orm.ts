@@ -10,7 +10,13 @@ export interface InitOrmOptions {
   poolMax?: number;
   /** How long to wait for a pooled or new connection, in ms: the pool's queue is bounded in time. Defaults to 3000. */
   connectTimeoutMs?: number;
-  /** PostgreSQL's `statement_timeout` for every connection, in ms. Defaults to 5000. */
+  /**
+   * How long a query may take, in ms. Defaults to 5000. Reads are bounded by
+   * the client (`pg`'s query timeout, this plus a second); writes also by
+   * PostgreSQL itself (`SET LOCAL statement_timeout` in their transaction,
+   * `PgTaskRepository`). Never a startup parameter: poolers such as PgBouncer
+   * refuse those they do not know.
+   */
   statementTimeoutMs?: number;
   /** Whether to apply pending migrations. Defaults to `true`. */
   migrate?: boolean;
@@ -41,11 +47,11 @@ export async function initOrm(databaseUrl: string, options: InitOrmOptions = {})
     entities: ENTITIES,
     clientUrl: databaseUrl,
     pool: { min: 0, max: poolMax },
-    // Passed to pg's Pool: a request waits at most connectTimeoutMs for a connection (then a 503),
-    // and a statement that hangs is cancelled by PostgreSQL itself.
+    // Passed to pg's Pool: a request waits at most connectTimeoutMs for a connection (then a 503), and for a
+    // query's answer at most the statement timeout and a second. Nothing here becomes a startup parameter
+    // (pg sends statement_timeout as one, which PgBouncer refuses: "unsupported startup parameter").
     driverOptions: {
       connectionTimeoutMillis: connectTimeoutMs,
-      statement_timeout: statementTimeoutMs,
       query_timeout: statementTimeoutMs + 1000,
     },
     extensions: [Migrator],

@@ -35,12 +35,19 @@ interface TaskRow {
  */
 export class PgTaskRepository implements TaskRepository {
   #orm: MikroORM;
+  #setTimeout: string;
 
   /**
    * @param orm The connected ORM.
+   * @param options How long a write's statements may run (`DATABASE_STATEMENT_TIMEOUT_MS`; 5000 ms by default).
    */
-  constructor(orm: MikroORM) {
+  constructor(orm: MikroORM, options: { statementTimeoutMs?: number } = {}) {
     this.#orm = orm;
+    const ms = options.statementTimeoutMs ?? 5000;
+    if (!Number.isInteger(ms) || ms < 1) throw new RangeError(`statementTimeoutMs must be a whole number of ms: ${ms}`);
+    // Set per transaction, not per connection: behind a transaction-pooling proxy, a session setting
+    // would land on whichever server connection ran it. SET takes no parameters; ms is a checked integer.
+    this.#setTimeout = `set local statement_timeout = ${ms}`;
   }
 
   /** @inheritdoc */
@@ -78,6 +85,8 @@ export class PgTaskRepository implements TaskRepository {
   async replace(task: TaskRecord): Promise<void> {
     const now = new Date();
     await this.#orm.em.fork().transactional(async (tx) => {
+      // A write that waits on a lock or hangs is cancelled by PostgreSQL itself (a 503), inside this transaction only.
+      await tx.execute(this.#setTimeout, [], "run");
       await tx.upsert(
         AnalysisTask,
         { id: task.id, ownerId: task.ownerId, status: task.status, createdAt: now, updatedAt: now },

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { pino } from "pino";
-import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
+import { existsSync } from "node:fs";
+import { createTestDatabase, PGBOUNCER_PATH, startPgBouncer, type TestDatabase } from "@taskdl/testing";
 import { initOrm } from "./init_orm.ts";
-import { TaskChangeListener } from "./task_change_listener.ts";
+import { TASK_CHANGES_CHANNEL, TaskChangeListener } from "./task_change_listener.ts";
 import { PgTaskRepository } from "./pg_task_repository.ts";
 
 let db: TestDatabase;
@@ -24,17 +25,26 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   assert.ok(check(), what);
 }
 
-function listen() {
+// The self-check's probes, sent as the replicas send their notices: through the ORM's pool.
+const notify = async (payload: string) => {
+  await orm.em.getConnection().execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, payload], "run");
+};
+
+function listen(url = db.url, timing: { probeIntervalMs?: number; probeTimeoutMs?: number } = {}) {
   const changes: string[] = [];
   const edges: boolean[] = [];
-  const listener = new TaskChangeListener(db.url, {
+  const warnings: string[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+  const listener = new TaskChangeListener(url, {
     onChange: (id) => changes.push(id),
     onListening: (on) => edges.push(on),
-    logger: pino({ level: "silent" }),
+    notify,
+    logger,
     retryMs: 50,
+    ...timing,
   });
   listener.start();
-  return { listener, changes, edges };
+  return { listener, changes, edges, warnings };
 }
 
 const task = (id: string) => ({ id, ownerId: "alice", status: "SUCCEEDED" as const, outputs: [] });
@@ -80,6 +90,7 @@ test("an unreachable database is retried quietly until close", async () => {
   const listener = new TaskChangeListener("postgres://postgres@127.0.0.1:1/none", {
     onChange: () => {},
     onListening: (on) => edges.push(on),
+    notify,
     logger: pino({ level: "silent" }),
     retryMs: 20,
   });
@@ -89,3 +100,58 @@ test("an unreachable database is retried quietly until close", async () => {
   await listener.close();
   assert.deepEqual(edges, []);
 });
+
+test("its own probes never count as changes, and it listens only once one has come back", async () => {
+  const { listener, changes, edges } = listen(db.url, { probeIntervalMs: 50 });
+  try {
+    await eventually(() => listener.listening, "listening");
+    await sleep(300); // several probes
+    assert.deepEqual(changes, []);
+    assert.deepEqual(edges, [true]);
+  } finally {
+    await listener.close();
+  }
+});
+
+test(
+  "behind a transaction-pooling PgBouncer, LISTEN is accepted but nothing comes back: not listening, one warning naming DATABASE_LISTEN_URL",
+  { skip: existsSync(PGBOUNCER_PATH) ? false : `${PGBOUNCER_PATH} not found: apt-get install pgbouncer` },
+  async () => {
+    const bouncer = await startPgBouncer(db.url, { poolMode: "transaction" });
+    const { listener, changes, edges, warnings } = listen(bouncer.url(db.url), {
+      probeIntervalMs: 100,
+      probeTimeoutMs: 300,
+    });
+    try {
+      await sleep(1500); // a few probes, each lost
+      assert.equal(listener.listening, false);
+      assert.deepEqual(edges, [], "never counted as listening");
+      await new PgTaskRepository(orm).replace(task("lost-1"));
+      await sleep(300);
+      assert.deepEqual(changes, [], "the notice is lost, as the self-check said");
+      const lost = warnings.filter((message) => message.includes("change notices do not come back"));
+      assert.equal(lost.length, 1, warnings.join("\n"));
+      assert.match(lost[0] ?? "", /Point DATABASE_LISTEN_URL at PostgreSQL itself or at a session-mode pool/);
+    } finally {
+      await listener.close();
+      await bouncer.close();
+    }
+  },
+);
+
+test(
+  "through a session-mode PgBouncer, notices arrive and it listens",
+  { skip: existsSync(PGBOUNCER_PATH) ? false : `${PGBOUNCER_PATH} not found: apt-get install pgbouncer` },
+  async () => {
+    const bouncer = await startPgBouncer(db.url, { poolMode: "session" });
+    const { listener, changes } = listen(bouncer.url(db.url), { probeIntervalMs: 100, probeTimeoutMs: 1000 });
+    try {
+      await eventually(() => listener.listening, "listening through a session pool");
+      await new PgTaskRepository(orm).replace(task("session-1"));
+      await eventually(() => changes.includes("session-1"), "the notice arrives");
+    } finally {
+      await listener.close();
+      await bouncer.close();
+    }
+  },
+);

@@ -129,7 +129,7 @@ describe("faults while running", () => {
     await server?.close();
   });
 
-  test("a hung query is cancelled by statement_timeout: a 503 within the bound, then normal service", async () => {
+  test("a hung read answers 503 within the statement timeout's bound, then normal service", async () => {
     admin = new pg.Client({ connectionString: url() });
     await admin.connect();
     await admin.query("BEGIN");
@@ -139,6 +139,26 @@ describe("faults while running", () => {
     assert.deepEqual(answer.body, UNAVAILABLE);
     assert.ok(answer.ms >= 600 && answer.ms < 3000, `answered after ${answer.ms} ms`);
     await admin.query("ROLLBACK");
+    assert.equal((await server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"))).status, 200);
+  });
+
+  test("a write stuck on a lock is cancelled by PostgreSQL itself (SET LOCAL statement_timeout): a 503, nothing written", async () => {
+    await admin.query("BEGIN");
+    await admin.query('LOCK TABLE "analysis_task" IN ACCESS EXCLUSIVE MODE');
+    const started = performance.now();
+    const res = await server.putTask({
+      taskId: "f1",
+      ownerId: "mallory",
+      status: "SUCCEEDED",
+      outputs: [{ fileName: "a.txt", storageKey: "f1/a.txt" }],
+    });
+    const ms = performance.now() - started;
+    await admin.query("ROLLBACK");
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), UNAVAILABLE);
+    // The server-side cancel comes at 700 ms; the client's own bound (700 ms + 1 s) would come later.
+    assert.ok(ms >= 600 && ms < 1600, `answered after ${Math.round(ms)} ms`);
+    assert.match(JSON.stringify(server.logLines), /canceling statement due to statement timeout/);
     assert.equal((await server.get(`${ROUTES.getDownloadUrl.path}?taskId=f1`, server.token("alice"))).status, 200);
   });
 

@@ -77,7 +77,7 @@ export function firstIssue(error: z.ZodError, env: Record<string, string | undef
   const name = String(issue?.path[0] ?? "environment");
   const raw = env[name];
   const shown =
-    raw === undefined || /SECRET|KEY|TOKEN|DATABASE_URL|REDIS_URL|CONNECTION_STRING/.test(name)
+    raw === undefined || /SECRET|KEY|TOKEN|DATABASE_(LISTEN_)?URL|REDIS_URL|CONNECTION_STRING/.test(name)
       ? ""
       : ` (got ${JSON.stringify(raw)})`;
   return `${issue?.message ?? `${name} is invalid`}${shown}`;
