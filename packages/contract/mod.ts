@@ -18,6 +18,7 @@ export * from "./common_response.ts";
 export * from "./download_url_request.ts";
 export * from "./download_url_resp.ts";
 export * from "./download_url_vo.ts";
+export * from "./file_link_request.ts";
 export * from "./put_task_request.ts";
 export * from "./result_code.ts";
 export * from "./route_path.ts";

@@ -74,6 +74,8 @@ export const ROUTES: {
   readonly getDownloadUrl: Route<"/analysis/task/get/Download/url">;
   /** `PUT /analysis/task/{taskId}`: records a task and its outputs (the ingest path). */
   readonly putTask: Route<"/analysis/task/{taskId}">;
+  /** `GET /analysis/task/{taskId}/files/{fileName}`: the stable path of one output, `302` to a fresh link. */
+  readonly getFile: Route<"/analysis/task/{taskId}/files/{fileName}">;
 } = Object.freeze({
   getDownloadUrl: Object.freeze({
     method: "GET",
@@ -84,5 +86,10 @@ export const ROUTES: {
     method: "PUT",
     path: "/analysis/task/{taskId}",
     procedure: "analysisTask.put",
+  }),
+  getFile: Object.freeze({
+    method: "GET",
+    path: "/analysis/task/{taskId}/files/{fileName}",
+    procedure: "analysisTask.getFile",
   }),
 });

@@ -7,6 +7,7 @@ import { DatabaseReadiness } from "./db/database_readiness.ts";
 import { initOrm } from "./db/init_orm.ts";
 import { PgTaskRepository } from "./db/pg_task_repository.ts";
 import { TASK_CHANGES_CHANNEL, TaskChangeListener } from "./db/task_change_listener.ts";
+import { TaskWaiters } from "./tasks/task_waiters.ts";
 import { seedDemo } from "./dev/seed_demo.ts";
 import { embeddedClusterFolder } from "./embedded_postgres/embedded_cluster_folder.ts";
 import { startEmbeddedPostgres } from "./embedded_postgres/start_embedded_postgres.ts";
@@ -33,6 +34,8 @@ export interface Services {
   taskCache: TaskCache | undefined;
   /** Signed answers of hot tasks, kept for their second (with the cache). */
   answers: SignedAnswers | undefined;
+  /** The requests waiting for their task (`wait`), woken by the change notices. */
+  waiters: TaskWaiters;
   /** The change listener, when notices are on (`TASK_CACHE_LISTEN`). */
   listener: TaskChangeListener | undefined;
   /** The storage adapter. */
@@ -121,21 +124,28 @@ export async function createServices(config: Config, options: CreateServicesOpti
     built.push(() => Promise.resolve(readiness.stop()));
     await readiness.start();
 
-    const listener =
-      taskCache === undefined || !listen
-        ? undefined
-        : new TaskChangeListener(config.databaseListenUrl ?? databaseUrl, {
-            onChange: (taskId) => taskCache.invalidate(taskId),
-            onListening: (listening) => taskCache.setNoticed(listening),
-            // Probes go the way the replicas' own notices go: through the pool, DATABASE_URL.
-            notify: (payload) =>
-              orm.em
-                .getConnection()
-                .execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, payload], "run")
-                .then(() => undefined),
-            logger,
-            connectTimeoutMs: config.databaseConnectTimeoutMs,
-          });
+    // Waiting requests (`wait`) are woken by the change notices: the listener runs whether or not the cache does.
+    const waiters = new TaskWaiters(config.waits);
+    const listener = !listen
+      ? undefined
+      : new TaskChangeListener(config.databaseListenUrl ?? databaseUrl, {
+          onChange: (taskId) => {
+            taskCache?.invalidate(taskId);
+            waiters.notify(taskId);
+          },
+          onListening: (listening) => {
+            taskCache?.setNoticed(listening);
+            waiters.setNoticed(listening);
+          },
+          // Probes go the way the replicas' own notices go: through the pool, DATABASE_URL.
+          notify: (payload) =>
+            orm.em
+              .getConnection()
+              .execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, payload], "run")
+              .then(() => undefined),
+          logger,
+          connectTimeoutMs: config.databaseConnectTimeoutMs,
+        });
     if (listener !== undefined) {
       listener.start();
       built.push(() => listener.close());
@@ -148,6 +158,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       tasks,
       taskCache,
       answers: taskCache === undefined ? undefined : new SignedAnswers({ capacity }),
+      waiters,
       listener,
       signer,
       rateLimiter,

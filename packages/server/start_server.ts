@@ -91,6 +91,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl },
       rateLimiter: services.rateLimiter,
       answers: services.answers,
+      waiters: services.waiters,
       status: {
         get databaseReady() {
           return readiness.ready;
@@ -117,6 +118,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
     taskCacheListening: () => listener?.listening ?? false,
     close: () =>
       (closing ??= (async () => {
+        // Requests waiting for a task are answered at once (503, Retry-After): a drain does not wait out their wait.
+        services.waiters.close();
         const { inFlight } = drainable;
         if (inFlight > 0)
           logger.info({ inFlight, timeoutMs: config.shutdownTimeoutMs }, "waiting for requests in flight");

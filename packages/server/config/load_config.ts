@@ -85,6 +85,8 @@ export interface Config {
    * while change notices are not arriving, and whether to listen for them (LISTEN/NOTIFY).
    */
   taskCache: { capacity: number; ttlMs: number; listen: boolean };
+  /** Requests that wait for their task (`wait`): bounds, and the re-check interval without change notices. */
+  waits: { maxPerUser: number; maxPerReplica: number; recheckMs: number };
   /** Data folder (absolute): embedded PostgreSQL, generated secrets, local files. */
   dataDir: string;
   /** Token verification. */
@@ -142,6 +144,9 @@ export const EnvSchema = z.object({
   TASK_CACHE_CAPACITY: integerVar("TASK_CACHE_CAPACITY", 0, 100_000_000).default(200_000),
   TASK_CACHE_TTL_MS: integerVar("TASK_CACHE_TTL_MS", 0, 86_400_000).default(10_000),
   TASK_CACHE_LISTEN: booleanVar("TASK_CACHE_LISTEN").default(true),
+  WAIT_MAX_PER_USER: integerVar("WAIT_MAX_PER_USER", 1, 1_000_000).default(10),
+  WAIT_MAX_PER_REPLICA: integerVar("WAIT_MAX_PER_REPLICA", 1, 1_000_000).default(1000),
+  WAIT_RECHECK_MS: integerVar("WAIT_RECHECK_MS", 100, 60_000).default(2000),
   DATA_DIR: textVar("DATA_DIR").default(".data"),
   JWT_SECRET: textVar("JWT_SECRET").optional(),
   JWT_ALGORITHMS: z
@@ -280,6 +285,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     databaseStatementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     taskCache: { capacity: vars.TASK_CACHE_CAPACITY, ttlMs: vars.TASK_CACHE_TTL_MS, listen: vars.TASK_CACHE_LISTEN },
+    waits: {
+      maxPerUser: vars.WAIT_MAX_PER_USER,
+      maxPerReplica: vars.WAIT_MAX_PER_REPLICA,
+      recheckMs: vars.WAIT_RECHECK_MS,
+    },
     dataDir,
     jwt: {
       secret: jwtSecret,

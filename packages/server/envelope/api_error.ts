@@ -102,6 +102,16 @@ export class ApiError extends Error {
     return new ApiError(RESULT_CODES.NOT_FOUND, MESSAGES.taskNotFound);
   }
 
+  /** 404 `File not found`: a task the user can see has no output of that name. */
+  static fileNotFound(): ApiError {
+    return new ApiError(RESULT_CODES.NOT_FOUND, MESSAGES.fileNotFound);
+  }
+
+  /** 503 while the service shuts down, with `Retry-After`: the client tries again (on another replica). */
+  static shuttingDown(): ApiError {
+    return new ApiError(RESULT_CODES.SERVICE_UNAVAILABLE, MESSAGES.shuttingDown, { headers: { "Retry-After": "1" } });
+  }
+
   /**
    * 405 `Method not allowed` with an `Allow` header.
    *

@@ -22,6 +22,7 @@ export const MESSAGES = {
   unauthorized: (reason: string): string => `${RESULT_MESSAGES[401]}: ${reason}`,
   forbidden: (detail: string): string => `${RESULT_MESSAGES[403]}: ${detail}`,
   taskNotFound: RESULT_MESSAGES[404],
+  fileNotFound: "File not found",
   methodNotAllowed: (allow: string): string => `${RESULT_MESSAGES[405]}: use ${allow}`,
   methodNotAllowedBare: RESULT_MESSAGES[405],
   payloadTooLarge: (limit: number): string => `${RESULT_MESSAGES[413]}: the body may hold at most ${limit} bytes`,
@@ -30,6 +31,7 @@ export const MESSAGES = {
   tooManyRequests: (retryAfterSeconds: number): string => `${RESULT_MESSAGES[429]}: retry after ${retryAfterSeconds} s`,
   internal: RESULT_MESSAGES[500],
   unavailable: RESULT_MESSAGES[503],
+  shuttingDown: `${RESULT_MESSAGES[503]}: shutting down, retry on another replica`,
 
   // Outside the API's paths.
   routeNotFound: "Not found",
@@ -51,6 +53,7 @@ export const DETAILS = {
   notJson: "body is not valid JSON",
   notAnObject: "body must be a JSON object",
   expiresInTooLong: (maxTtl: number): string => `expiresIn must be at most ${maxTtl} seconds`,
+  waitNotAllowed: "wait is off on this service (WAIT_MAX_PER_REPLICA=0)",
   taskFailed: (taskId: string): string => `task ${taskId} failed`,
   taskNotFinished: (taskId: string, status: string): string => `task ${taskId} has not finished (status ${status})`,
   noSuchObject: (storageKey: string): string => `no object with storage key "${storageKey}" in storage`,

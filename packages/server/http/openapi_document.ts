@@ -3,6 +3,7 @@ import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { errorEnvelope } from "../envelope/error_envelope.ts";
 import { DETAILS, MESSAGES } from "../envelope/messages.ts";
 import { appRouter } from "../trpc/app_router.ts";
+import { restRoutes } from "./rest_handler.ts";
 
 /** The document's version: the API's, not the package's. */
 export const API_VERSION = "1.0.0";
@@ -61,6 +62,20 @@ const HEADER_DOCS: Record<number, Record<string, { description: string; schema: 
   503: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "string" } } },
 };
 
+const REDIRECT_RESPONSE = {
+  description:
+    "Found: `Location` is a freshly signed download URL of the file, valid for `expiresIn` seconds; no body " +
+    'worth reading. Follow it (`curl -L`, `fetch` with `redirect: "follow"`) to download the file; the link ' +
+    "needs no token.",
+  headers: {
+    Location: { description: "The signed download URL", schema: { type: "string" as const, format: "uri" } },
+    "Cache-Control": {
+      description: "`no-store`: the redirect is made anew each time",
+      schema: { type: "string" as const },
+    },
+  },
+};
+
 /**
  * Generates the OpenAPI 3.1 document from the router and the contract's zod
  * schemas (trpc-to-openapi), then documents every error status as the
@@ -114,6 +129,26 @@ export function buildOpenApiDocument(): OpenAPIObject {
         };
       }
     }
+  }
+  // A redirecting route answers 302 with a Location, not its procedure's JSON (that is the tRPC face's answer).
+  for (const route of restRoutes(appRouter)) {
+    if (route.redirectTo === undefined) continue;
+    const operation = document.paths?.[route.path.replace(/:(\w+)/g, "{$1}")]?.get;
+    if (operation?.responses === undefined) continue;
+    delete operation.responses["200"];
+    operation.responses = { "302": REDIRECT_RESPONSE, ...operation.responses };
+    operation.responses["404"] = {
+      description: "Task not found (also for a task owned by someone else), or File not found (no output of that name)",
+      content: {
+        "application/json": {
+          schema: { $ref: "#/components/schemas/ErrorResponse" },
+          examples: {
+            notFound: { value: errorEnvelope(404, MESSAGES.taskNotFound) },
+            fileNotFound: { value: errorEnvelope(404, MESSAGES.fileNotFound) },
+          },
+        },
+      },
+    };
   }
   // trpc-to-openapi registered its own error shapes as components; nothing refers to them now.
   const schemas = document.components?.schemas ?? {};

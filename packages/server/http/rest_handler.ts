@@ -1,9 +1,9 @@
 import type { Context as KoaContext } from "koa";
 import { callTRPCProcedure } from "@trpc/server";
-import type { OpenApiMeta } from "trpc-to-openapi";
 import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import { derivedOf } from "../hot/hot_answers.ts";
 import type { Context } from "../trpc/context.ts";
+import type { ProcedureMeta } from "../trpc/trpc.ts";
 import type { appRouter } from "../trpc/app_router.ts";
 import { sendError } from "./send_error.ts";
 
@@ -17,6 +17,8 @@ export interface RestRoute {
   procedure: string;
   /** The procedure's kind. */
   type: "query" | "mutation";
+  /** Answers `302 Found` to the URL this picks from the output, instead of the JSON (`redirectTo` meta). */
+  redirectTo?: ((output: unknown) => string) | undefined;
 }
 
 /** Options of {@linkcode createRestHandler}. */
@@ -44,13 +46,13 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
   // Typed as the nested router record; at run time it is flat, keyed by the dotted path.
   const procedures = router._def.procedures as unknown as Record<
     string,
-    { _def: { type: string; meta?: OpenApiMeta | undefined } }
+    { _def: { type: string; meta?: ProcedureMeta | undefined } }
   >;
   return Object.entries(procedures).flatMap(([procedure, { _def }]) => {
     const openapi = _def.meta?.openapi;
     if (openapi === undefined || (_def.type !== "query" && _def.type !== "mutation")) return [];
     const path = openapi.path.replace(/\{(\w+)\}/g, ":$1");
-    return [{ method: openapi.method, path, procedure, type: _def.type }];
+    return [{ method: openapi.method, path, procedure, type: _def.type, redirectTo: _def.meta?.redirectTo }];
   });
 }
 
@@ -97,9 +99,17 @@ export function createRestHandler(
         type: route.type,
         ctx: createContext(ctx),
         getRawInput: () => Promise.resolve(input),
-        signal: undefined,
+        // Only a request that may wait needs to know when its client goes away.
+        signal: input.wait === undefined ? undefined : clientGone(ctx),
         batchIndex: 0,
       });
+      if (route.redirectTo !== undefined) {
+        ctx.body = null; // before the status: Koa makes an empty body a 204
+        ctx.status = 302;
+        ctx.set("Location", route.redirectTo(data));
+        ctx.set("Cache-Control", "no-store");
+        return;
+      }
       ctx.status = 200;
       ctx.type = "application/json";
       ctx.set("Cache-Control", "no-store");
@@ -110,6 +120,15 @@ export function createRestHandler(
       sendError(ctx, answer);
     }
   };
+}
+
+/** Aborted when the client closes the connection before its answer is sent. */
+function clientGone(ctx: KoaContext): AbortSignal {
+  const controller = new AbortController();
+  ctx.res.once("close", () => {
+    if (!ctx.res.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 /** The query string as an input object: a value given once is a string, a repeated one an array. */

@@ -6,15 +6,36 @@ import { restRoutes } from "./rest_handler.ts";
 import { ROUTES } from "@taskdl/contract";
 
 test("serves each procedure on the REST path its openapi meta names", () => {
-  assert.deepEqual(restRoutes(appRouter), [
+  const routes = restRoutes(appRouter).map(({ redirectTo, ...route }) => ({ ...route, redirects: !!redirectTo }));
+  assert.deepEqual(routes, [
     {
       method: "GET",
       path: ROUTES.getDownloadUrl.path,
       procedure: "analysisTask.getDownloadUrl",
       type: "query",
+      redirects: false,
     },
-    { method: "PUT", path: "/analysis/task/:taskId", procedure: "analysisTask.put", type: "mutation" },
+    {
+      method: "PUT",
+      path: "/analysis/task/:taskId",
+      procedure: "analysisTask.put",
+      type: "mutation",
+      redirects: false,
+    },
+    {
+      method: "GET",
+      path: "/analysis/task/:taskId/files/:fileName",
+      procedure: "analysisTask.getFile",
+      type: "query",
+      redirects: true,
+    },
   ]);
+});
+
+test("a redirecting route's Location is the signed link of its output", () => {
+  const route = restRoutes(appRouter).find((candidate) => candidate.procedure === ROUTES.getFile.procedure);
+  const output = { code: 200, message: "success", data: { downloadUrl: "http://127.0.0.1:3000/files/x?sig=1" } };
+  assert.equal(route?.redirectTo?.(output), "http://127.0.0.1:3000/files/x?sig=1");
 });
 
 test("the routes are the contract's route descriptors, procedure by procedure", () => {

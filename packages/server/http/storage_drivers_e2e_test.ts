@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { commonResponse, DownloadUrlResp, ROUTES } from "@taskdl/contract";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { commonResponse, DownloadUrlResp, ROUTES, routePath } from "@taskdl/contract";
 import { startAzureEmulator, startS3Emulator, startTestServer, type TestServer, type TestStore } from "@taskdl/testing";
 
 // The service end to end on each storage driver, chosen by configuration
@@ -9,6 +11,8 @@ import { startAzureEmulator, startS3Emulator, startTestServer, type TestServer, 
 // fetched with plain fetch from the store itself.
 
 const Envelope = commonResponse(DownloadUrlResp);
+const run = (command: string, args: string[]) =>
+  promisify(execFile)(command, args, { encoding: "buffer", maxBuffer: 1 << 20 });
 
 const OUTPUTS = [
   { fileName: "ndvi_result.tif", storageKey: "runs/7/ndvi_result.tif", contentType: "image/tiff", bytes: 5000 },
@@ -76,6 +80,27 @@ for (const { driver, start } of DRIVERS) {
         assert.equal(download.headers.get("content-type"), output.contentType);
         const disposition = download.headers.get("content-disposition") ?? "";
         assert.equal(decodeURIComponent(/filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1] ?? ""), output.fileName);
+      }
+    });
+
+    test("the stable path of each file redirects to a fresh link that fetch and curl -L follow to the exact bytes", async () => {
+      // e2e-1 is recorded by the test above.
+      for (const [index, output] of OUTPUTS.entries()) {
+        const path = routePath(ROUTES.getFile, { taskId: "e2e-1", fileName: output.fileName });
+        const headers = { Authorization: `Bearer ${server.token("alice")}` };
+        const followed = await fetch(`${server.url}${path}`, { headers, redirect: "follow" });
+        assert.equal(followed.status, 200, `${driver}: ${output.fileName}`);
+        assert.deepEqual(new Uint8Array(await followed.arrayBuffer()), content(index, output.bytes));
+
+        const { stdout } = await run("curl", [
+          "-sSfL",
+          "-H",
+          `Authorization: Bearer ${server.token("alice")}`,
+          "-o",
+          "-",
+          `${server.url}${path}`,
+        ]);
+        assert.deepEqual(new Uint8Array(stdout), content(index, output.bytes), `curl -L: ${output.fileName}`);
       }
     });
 

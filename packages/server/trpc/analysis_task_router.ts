@@ -2,6 +2,8 @@ import {
   commonResponse,
   DownloadUrlRequest,
   DownloadUrlResp,
+  DownloadUrlVo,
+  FileLinkRequest,
   type HttpMethod,
   PutTaskRequest,
   ROUTES,
@@ -9,6 +11,7 @@ import {
 } from "@taskdl/contract";
 import { z } from "zod";
 import { getDownloadUrls } from "../tasks/get_download_urls.ts";
+import { getFileLink } from "../tasks/get_file_link.ts";
 import { putTask } from "../tasks/put_task.ts";
 import { success } from "../hot/success.ts";
 import { authedProcedure, router, writerProcedure } from "./trpc.ts";
@@ -60,6 +63,9 @@ export const DownloadUrlEnvelope = validatedOnce(
   commonResponse(DownloadUrlResp, { id: "DownloadUrlEnvelope", example: SPEC_SUCCESS_EXAMPLE }),
 );
 
+/** The success envelope of `getFile` on the tRPC face (the REST face answers 302 to its `downloadUrl`). */
+export const FileLinkEnvelope = commonResponse(DownloadUrlVo);
+
 /** The success envelope of `put`. */
 export const TaskEnvelope = commonResponse(TaskResp, { id: "TaskEnvelope" });
 
@@ -90,7 +96,7 @@ export const analysisTaskRouter = router({
     })
     .input(DownloadUrlRequest)
     .output(DownloadUrlEnvelope)
-    .query(async ({ input, ctx }) =>
+    .query(async ({ input, ctx, signal }) =>
       success(
         await getDownloadUrls(input, {
           userId: ctx.user.id,
@@ -99,6 +105,39 @@ export const analysisTaskRouter = router({
           defaultTtl: ctx.ttl.defaultTtl,
           maxTtl: ctx.ttl.maxTtl,
           answers: ctx.answers,
+          waiters: ctx.waiters,
+          signal,
+        }),
+      ),
+    ),
+
+  getFile: authedProcedure
+    .meta({
+      openapi: {
+        ...restRoute("getFile"),
+        summary: "Download one file (stable path)",
+        description:
+          "The stable path of one output file: answers `302 Found` with `Location:` a freshly signed download URL " +
+          "of that file (`Cache-Control: no-store`), so a client keeps this path and never holds a stale link. " +
+          "`curl -L -H 'Authorization: Bearer …'` downloads the file. `HEAD` answers the same. Same token, " +
+          "ownership and task-state rules as Get Download URL; a task without that file → 404 `File not found`. " +
+          "`fileName` is the output's name, percent-encoded.",
+        tags: ["analysis task"],
+        requestHeaders: AuthorizationHeader,
+        errorResponses: [400, 401, 404, 405, 429, 500, 503],
+      },
+      redirectTo: (output) => (output as { data: DownloadUrlVo }).data.downloadUrl,
+    })
+    .input(FileLinkRequest)
+    .output(FileLinkEnvelope)
+    .query(async ({ input, ctx }) =>
+      success(
+        await getFileLink(input, {
+          userId: ctx.user.id,
+          tasks: ctx.tasks,
+          signer: ctx.signer,
+          defaultTtl: ctx.ttl.defaultTtl,
+          maxTtl: ctx.ttl.maxTtl,
         }),
       ),
     ),

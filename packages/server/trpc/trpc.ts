@@ -7,11 +7,22 @@ import { UnavailableError } from "../envelope/unavailable_error.ts";
 import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import type { Context } from "./context.ts";
 
+/**
+ * What a procedure declares besides its input and output: its REST route
+ * (`openapi`, trpc-to-openapi's), and whether the REST face answers
+ * `302 Found` instead of the JSON: `redirectTo` picks the `Location` from the
+ * procedure's output (the tRPC face returns the output as it is).
+ */
+export interface ProcedureMeta extends OpenApiMeta {
+  /** The `Location` of the REST face's `302`, from the output. */
+  redirectTo?: (output: unknown) => string;
+}
+
 // The tRPC error body is the envelope itself, so both faces answer alike:
 // {"error":{"code":404,"message":"Task not found","data":null}}.
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<ProcedureMeta>()
   .create({
     // The envelope never carries a stack, so tRPC need not format one for every error shape (each 404).
     isDev: false,
