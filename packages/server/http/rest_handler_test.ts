@@ -16,18 +16,18 @@ test("serves each procedure on the REST path its openapi meta names", () => {
       redirects: false,
     },
     {
-      method: "PUT",
-      path: "/analysis/task/:taskId",
-      procedure: "analysisTask.put",
-      type: "mutation",
-      redirects: false,
-    },
-    {
       method: "GET",
       path: "/analysis/task/:taskId/files/:fileName",
       procedure: "analysisTask.getFile",
       type: "query",
       redirects: true,
+    },
+    {
+      method: "PUT",
+      path: "/analysis/task/:taskId",
+      procedure: "analysisTask.put",
+      type: "mutation",
+      redirects: false,
     },
   ]);
 });
