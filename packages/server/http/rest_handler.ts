@@ -5,6 +5,7 @@ import { derivedOf } from "../hot/hot_answers.ts";
 import type { Context } from "../trpc/context.ts";
 import type { ProcedureMeta } from "../trpc/trpc.ts";
 import type { appRouter } from "../trpc/app_router.ts";
+import { clientGone } from "./client_gone.ts";
 import { sendError } from "./send_error.ts";
 
 /** A procedure served on a REST path, as its `openapi` meta declares it. */
@@ -120,15 +121,6 @@ export function createRestHandler(
       sendError(ctx, answer);
     }
   };
-}
-
-/** Aborted when the client closes the connection before its answer is sent. */
-function clientGone(ctx: KoaContext): AbortSignal {
-  const controller = new AbortController();
-  ctx.res.once("close", () => {
-    if (!ctx.res.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 /** The query string as an input object: a value given once is a string, a repeated one an array. */

@@ -1,5 +1,8 @@
 import type { Context as KoaContext } from "koa";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { clientGone } from "./client_gone.ts";
 import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import type { Context } from "../trpc/context.ts";
 import type { appRouter } from "../trpc/app_router.ts";
@@ -47,6 +50,8 @@ export function createTrpcHandler(
     const request = new Request(new URL(ctx.originalUrl, "http://taskdl.invalid"), {
       method: ctx.method,
       headers,
+      // A waiting query or a subscription ends when its client goes away.
+      signal: clientGone(ctx),
       ...(hasBody ? { body: new Uint8Array(await readBody(ctx)) } : {}),
     });
     const response = await fetchRequestHandler({
@@ -67,6 +72,10 @@ export function createTrpcHandler(
     });
     ctx.status = response.status;
     response.headers.forEach((value, name) => ctx.set(name, value));
-    ctx.body = Buffer.from(await response.arrayBuffer());
+    // A subscription's event stream goes out as it comes; everything else is one small buffer.
+    ctx.body =
+      response.body !== null && response.headers.get("content-type")?.startsWith("text/event-stream")
+        ? Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>)
+        : Buffer.from(await response.arrayBuffer());
   };
 }
