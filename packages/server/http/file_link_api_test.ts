@@ -6,7 +6,8 @@ import { startTestServer, type TestServer } from "@taskdl/testing";
 // The stable path of one file: GET (and HEAD) /analysis/task/{taskId}/files/{fileName}
 // answers 302 to a freshly signed link, with the main path's rules.
 
-const NAMES = ["ndvi_result.tif", "Bericht über «Felder» 2026.pdf", `it's "quoted" & 100%.csv`];
+const NAMES = ["ndvi_result.tif", "Bericht über «Felder» 2026.pdf", `it's "quoted" & 100%.csv`] as const;
+const [TIF, REPORT] = NAMES;
 
 let server: TestServer;
 let alice: string;
@@ -65,27 +66,27 @@ describe("a file of a finished task", () => {
 
   test("each redirect is a link signed anew, living expiresIn seconds (the default when omitted)", async () => {
     const expiry = (location: string) => Number(new URL(location).searchParams.get("exp"));
-    const first = (await request(fileUrl("f-ok", NAMES[0]!), alice)).headers.get("location") ?? "";
-    const asked = (await request(fileUrl("f-ok", NAMES[0]!, "?expiresIn=600"), alice)).headers.get("location") ?? "";
+    const first = (await request(fileUrl("f-ok", TIF), alice)).headers.get("location") ?? "";
+    const asked = (await request(fileUrl("f-ok", TIF, "?expiresIn=600"), alice)).headers.get("location") ?? "";
     const now = Date.now() / 1000;
     assert.ok(Math.abs(expiry(first) - (now + 120)) <= 2, `default lifetime: ${expiry(first) - now}`);
     assert.ok(Math.abs(expiry(asked) - (now + 600)) <= 2, `expiresIn=600: ${expiry(asked) - now}`);
   });
 
   test("HEAD answers the same redirect, and fetch follows it to the bytes", async () => {
-    const head = await request(fileUrl("f-ok", NAMES[1]!), alice, { method: "HEAD" });
+    const head = await request(fileUrl("f-ok", REPORT), alice, { method: "HEAD" });
     assert.equal(head.status, 302);
     assert.match(head.headers.get("location") ?? "", /\/files\//);
-    const followed = await request(fileUrl("f-ok", NAMES[1]!), alice, { redirect: "follow" });
+    const followed = await request(fileUrl("f-ok", REPORT), alice, { redirect: "follow" });
     assert.equal(followed.status, 200);
-    assert.equal(await followed.text(), `content of ${NAMES[1]}`);
+    assert.equal(await followed.text(), `content of ${REPORT}`);
   });
 });
 
 describe("the main path's rules", () => {
   test("another user's task and an unknown task are both 404 Task not found", async () => {
-    await expectError(await request(fileUrl("f-bobs", NAMES[0]!), alice), 404, "Task not found");
-    await expectError(await request(fileUrl("f-none", NAMES[0]!), alice), 404, "Task not found");
+    await expectError(await request(fileUrl("f-bobs", TIF), alice), 404, "Task not found");
+    await expectError(await request(fileUrl("f-none", TIF), alice), 404, "Task not found");
   });
 
   test("an unknown file of a task the user can see is 404 File not found", async () => {
@@ -106,31 +107,31 @@ describe("the main path's rules", () => {
   });
 
   test("no token or a bad one is 401 with WWW-Authenticate", async () => {
-    const none = await request(fileUrl("f-ok", NAMES[0]!), undefined);
+    const none = await request(fileUrl("f-ok", TIF), undefined);
     assert.match(none.headers.get("www-authenticate") ?? "", /^Bearer realm="taskdl"/);
     await expectError(none, 401, "Unauthorized: missing token");
-    const bad = await request(fileUrl("f-ok", NAMES[0]!), "not-a-jwt");
+    const bad = await request(fileUrl("f-ok", TIF), "not-a-jwt");
     assert.match(bad.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
     await expectError(bad, 401, /^Unauthorized: /);
   });
 
   test("lifetimes out of bounds and unknown parameters are 400s like the main path's", async () => {
     await expectError(
-      await request(fileUrl("f-ok", NAMES[0]!, "?expiresIn=59"), alice),
+      await request(fileUrl("f-ok", TIF, "?expiresIn=59"), alice),
       400,
       "Request parameter error: expiresIn must be at least 60 seconds",
     );
     await expectError(
-      await request(fileUrl("f-ok", NAMES[0]!, "?expiresIn=99999999"), alice),
+      await request(fileUrl("f-ok", TIF, "?expiresIn=99999999"), alice),
       400,
       /^Request parameter error: expiresIn must be at most \d+ seconds$/,
     );
-    await expectError(await request(fileUrl("f-ok", NAMES[0]!, "?wait=5"), alice), 400, /wait/);
+    await expectError(await request(fileUrl("f-ok", TIF, "?wait=5"), alice), 400, /wait/);
   });
 
   test("a name no output can have is a 400, and other methods are 405 with Allow", async () => {
     await expectError(await request(`${server.url}/analysis/task/f-ok/files/a%2Fb`, alice), 400, /fileName/);
-    const post = await request(fileUrl("f-ok", NAMES[0]!), alice, { method: "POST" });
+    const post = await request(fileUrl("f-ok", TIF), alice, { method: "POST" });
     assert.equal(post.headers.get("allow"), "GET, HEAD");
     await expectError(post, 405, "Method not allowed: use GET, HEAD");
   });

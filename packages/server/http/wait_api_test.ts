@@ -13,7 +13,7 @@ const Envelope = commonResponse(DownloadUrlResp);
 let writer: TestServer;
 let reader: TestServer;
 
-async function startReplicaOf(primary: TestServer, env: Record<string, string> = {}): Promise<TestServer> {
+function startReplicaOf(primary: TestServer, env: Record<string, string> = {}): Promise<TestServer> {
   const { databaseUrl, databaseListenUrl } = primary.config;
   return startTestServer({
     DATABASE_URL: databaseUrl ?? "",
@@ -56,8 +56,8 @@ function waitFor(
   server: TestServer,
   taskId: string,
   wait: number | string,
-  user = "alice",
-  signal?: AbortSignal,
+  user: string = "alice",
+  signal: AbortSignal | undefined = undefined,
 ): Promise<Response> {
   return fetch(`${server.url}${ROUTES.getDownloadUrl.path}?taskId=${taskId}&wait=${wait}`, {
     headers: { Authorization: `Bearer ${server.token(user)}` },
