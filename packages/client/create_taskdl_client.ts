@@ -1,5 +1,13 @@
 import { commonResponse, DownloadUrlResp, ErrorResponse, TaskResp } from "@taskdl/contract";
-import { createTRPCClient, httpLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+import {
+  createTRPCClient,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+  type TRPCClient,
+} from "@trpc/client";
+import { EventSource } from "eventsource";
 import type { AppRouter } from "@taskdl/server";
 import { authorization, noAnswer, readEnvelope, type TokenSource } from "./_answer.ts";
 import type { DownloadUrlClient } from "./create_rest_client.ts";
@@ -15,11 +23,32 @@ export interface TaskdlClientOptions {
   fetch?: typeof fetch;
 }
 
+/** Options of {@linkcode TaskdlClient.waitForDownloadUrls}. */
+export interface WaitForDownloadUrlsOptions {
+  /** How long to wait for the task to finish, in ms (default 60 000). */
+  timeoutMs?: number;
+  /** Lifetime of the URLs in seconds (the service's default when omitted). */
+  expiresIn?: number;
+  /** Ends the wait early (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
 /** The typed client: the friendly calls, and the raw tRPC client for everything else. */
 export interface TaskdlClient extends DownloadUrlClient {
+  /**
+   * The task's download URLs the moment it succeeds: a tRPC subscription
+   * over server-sent events (the token in the `Authorization` header, never
+   * in the URL), renewed every 60 s until `timeoutMs` has passed.
+   *
+   * @throws {TaskdlError} 400 when the task fails or has not finished in time, 404 for a task the user cannot see, …
+   */
+  waitForDownloadUrls(taskId: string, options?: WaitForDownloadUrlsOptions): Promise<DownloadUrlResp>;
   /** The underlying tRPC client, typed by the server's router. */
   trpc: TRPCClient<AppRouter>;
 }
+
+/** The server's longest wait per request, in seconds (the contract's `MAX_WAIT`). */
+const MAX_WAIT_SECONDS = 60;
 
 const DownloadUrlEnvelope = commonResponse(DownloadUrlResp);
 const TaskEnvelope = commonResponse(TaskResp);
@@ -47,15 +76,51 @@ const TaskEnvelope = commonResponse(TaskResp);
 export function createTaskdlClient(options: TaskdlClientOptions): TaskdlClient {
   const { token, fetch: doFetch } = options;
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const fetchOf = doFetch ?? fetch;
   const trpc = createTRPCClient<AppRouter>({
     links: [
-      httpLink({
-        url: `${baseUrl}/trpc`,
-        headers: () => authorization(token),
-        ...(doFetch === undefined ? {} : { fetch: doFetch }),
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        // An EventSource that sends headers: the `eventsource` package, over this client's fetch.
+        true: httpSubscriptionLink({
+          url: `${baseUrl}/trpc`,
+          EventSource,
+          eventSourceOptions: () => ({
+            fetch: async (input, init) =>
+              fetchOf(input, { ...init, headers: { ...init.headers, ...(await authorization(token)) } }),
+          }),
+        }),
+        false: httpLink({
+          url: `${baseUrl}/trpc`,
+          headers: () => authorization(token),
+          ...(doFetch === undefined ? {} : { fetch: doFetch }),
+        }),
       }),
     ],
   });
+
+  /** One subscription: the answer, or the error the server ends it with, within `wait` seconds. */
+  function subscribeOnce(taskId: string, wait: number, expiresIn: number | undefined, signal?: AbortSignal) {
+    return new Promise<unknown>((resolve, reject) => {
+      const input = expiresIn === undefined ? { taskId, wait } : { taskId, wait, expiresIn };
+      // Settled first: tRPC may call back before subscribe() has returned the subscription.
+      const held: { subscription?: { unsubscribe(): void } } = {};
+      let settled = false;
+      const settle = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        settle();
+        held.subscription?.unsubscribe();
+      };
+      held.subscription = trpc.analysisTask.onDownloadUrls.subscribe(input, {
+        onData: (answer) => settle(() => resolve(answer)),
+        onError: (error) => settle(() => reject(error)),
+        onComplete: () => settle(() => reject(new Error("the subscription ended without an answer"))),
+      });
+      if (settled) held.subscription.unsubscribe();
+      signal?.addEventListener("abort", () => settle(() => reject(signal.reason)), { once: true });
+    });
+  }
 
   async function call<T>(run: () => Promise<unknown>, success: Parameters<typeof readEnvelope>[2]): Promise<T> {
     let answer: unknown;
@@ -75,6 +140,20 @@ export function createTaskdlClient(options: TaskdlClientOptions): TaskdlClient {
         DownloadUrlEnvelope,
       ),
     putTask: (task) => call(() => trpc.analysisTask.put.mutate(task), TaskEnvelope),
+    waitForDownloadUrls: async (taskId, { timeoutMs = MAX_WAIT_SECONDS * 1000, expiresIn, signal } = {}) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const wait = Math.max(0, Math.min(MAX_WAIT_SECONDS, Math.ceil((deadline - Date.now()) / 1000)));
+        try {
+          return await call(() => subscribeOnce(taskId, wait, expiresIn, signal), DownloadUrlEnvelope);
+        } catch (error) {
+          // The server's wait ended before ours: subscribe again for what is left.
+          const unfinished =
+            error instanceof TaskdlError && error.code === 400 && /has not finished/.test(error.message);
+          if (!unfinished || signal?.aborted === true || Date.now() >= deadline - 500) throw error;
+        }
+      }
+    },
   };
 }
 

@@ -5,12 +5,15 @@ import {
   DownloadUrlVo,
   FileLinkRequest,
   type HttpMethod,
+  MAX_WAIT,
   PutTaskRequest,
   ROUTES,
   TaskResp,
 } from "@taskdl/contract";
 import { z } from "zod";
-import { getDownloadUrls } from "../tasks/get_download_urls.ts";
+import type { AuthUser } from "../auth/auth_user.ts";
+import { getDownloadUrls, type GetDownloadUrlsContext } from "../tasks/get_download_urls.ts";
+import type { Context } from "./context.ts";
 import { getFileLink } from "../tasks/get_file_link.ts";
 import { putTask } from "../tasks/put_task.ts";
 import { success } from "../hot/success.ts";
@@ -57,6 +60,20 @@ function restRoute(operationId: keyof typeof ROUTES): {
   return { method, path, operationId };
 }
 
+/** What the task rules (`tasks/`) work with, from a request's context. */
+function rulesContext(ctx: Context & { user: AuthUser }, signal?: AbortSignal): GetDownloadUrlsContext {
+  return {
+    userId: ctx.user.id,
+    tasks: ctx.tasks,
+    signer: ctx.signer,
+    defaultTtl: ctx.ttl.defaultTtl,
+    maxTtl: ctx.ttl.maxTtl,
+    answers: ctx.answers,
+    waiters: ctx.waiters,
+    signal,
+  };
+}
+
 /** The success envelope of `getDownloadUrl`. */
 // Validated once per answer: a hot task's answer is shared by the requests of its second.
 export const DownloadUrlEnvelope = validatedOnce(
@@ -96,20 +113,7 @@ export const analysisTaskRouter = router({
     })
     .input(DownloadUrlRequest)
     .output(DownloadUrlEnvelope)
-    .query(async ({ input, ctx, signal }) =>
-      success(
-        await getDownloadUrls(input, {
-          userId: ctx.user.id,
-          tasks: ctx.tasks,
-          signer: ctx.signer,
-          defaultTtl: ctx.ttl.defaultTtl,
-          maxTtl: ctx.ttl.maxTtl,
-          answers: ctx.answers,
-          waiters: ctx.waiters,
-          signal,
-        }),
-      ),
-    ),
+    .query(async ({ input, ctx, signal }) => success(await getDownloadUrls(input, rulesContext(ctx, signal)))),
 
   getFile: authedProcedure
     .meta({
@@ -130,17 +134,16 @@ export const analysisTaskRouter = router({
     })
     .input(FileLinkRequest)
     .output(FileLinkEnvelope)
-    .query(async ({ input, ctx }) =>
-      success(
-        await getFileLink(input, {
-          userId: ctx.user.id,
-          tasks: ctx.tasks,
-          signer: ctx.signer,
-          defaultTtl: ctx.ttl.defaultTtl,
-          maxTtl: ctx.ttl.maxTtl,
-        }),
-      ),
-    ),
+    .query(async ({ input, ctx }) => success(await getFileLink(input, rulesContext(ctx)))),
+
+  // tRPC only (SSE, the typed client's httpSubscriptionLink): yields the answer once, when the task succeeds.
+  onDownloadUrls: authedProcedure.input(DownloadUrlRequest).subscription(async function* ({ input, ctx, signal }) {
+    // The same wait as the query's, 60 s unless the input says otherwise; a failure, a 404 or the wait's end
+    // is thrown, and the client receives the error envelope's code and message.
+    yield DownloadUrlEnvelope.parse(
+      success(await getDownloadUrls({ ...input, wait: input.wait ?? MAX_WAIT }, rulesContext(ctx, signal))),
+    );
+  }),
 
   put: writerProcedure
     .meta({
