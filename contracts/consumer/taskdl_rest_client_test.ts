@@ -119,6 +119,72 @@ describe(`${CONSUMER} → ${PROVIDER}`, () => {
       });
   });
 
+  test("the stable path of a file, followed, downloads the file", async () => {
+    // The 302 itself is the answer a client follows; the Pact verifier follows redirects too (it has no switch
+    // to stop), so the contract is what the client ends with: the file. http/file_link_api_test.ts and the
+    // OpenAPI document (checked against the 302 by the provider's validating proxy) pin the redirect.
+    const path = routePath(ROUTES.getFile, { taskId: "12345", fileName: "ndvi_result.tif" });
+    await pact
+      .addInteraction()
+      .given(STATES.twoFiles)
+      .uponReceiving("a REST request for the stable path of ndvi_result.tif of task 12345, redirect followed")
+      .withRequest(ROUTES.getFile.method, path, (req) => req.headers(bearer(TOKENS.alice)))
+      .willRespondWith(200, (res) =>
+        res.headers({
+          "Content-Type": "image/tiff",
+          "Content-Disposition": MatchersV3.regex(
+            /^attachment; filename="ndvi_result\.tif"; filename\*=UTF-8''ndvi_result\.tif$/,
+            `attachment; filename="ndvi_result.tif"; filename*=UTF-8''ndvi_result.tif`,
+          ),
+        }),
+      )
+      .executeTest(async (mock) => {
+        const res = await fetch(`${mock.url}${path}`, {
+          headers: { Authorization: `Bearer ${TOKENS.alice}` },
+          redirect: "follow",
+        });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), "image/tiff");
+        await res.arrayBuffer();
+      });
+  });
+
+  test("the stable path of a file the task does not have", async () => {
+    const path = routePath(ROUTES.getFile, { taskId: "12345", fileName: "missing.tif" });
+    await pact
+      .addInteraction()
+      .given(STATES.twoFiles)
+      .uponReceiving("a REST request for the stable path of a file task 12345 does not have")
+      .withRequest(ROUTES.getFile.method, path, (req) => req.headers(bearer(TOKENS.alice)))
+      .willRespondWith(404, (res) => res.headers(JSON_CONTENT).jsonBody(failure(404, "File not found")))
+      .executeTest(async (mock) => {
+        const res = await fetch(`${mock.url}${path}`, { headers: { Authorization: `Bearer ${TOKENS.alice}` } });
+        assert.equal(res.status, 404);
+        assert.equal(((await res.json()) as { message: string }).message, "File not found");
+      });
+  });
+
+  test("a task that has not finished within the wait", async () => {
+    await pact
+      .addInteraction()
+      .given(STATES.running)
+      .uponReceiving("a REST request that waits 1 s for a task that is still running")
+      .withRequest(DOWNLOAD.method, PATH, (req) =>
+        req.query({ taskId: "55555", wait: "1" }).headers(bearer(TOKENS.alice)),
+      )
+      .willRespondWith(400, (res) =>
+        res
+          .headers(JSON_CONTENT)
+          .jsonBody(failure(400, "Request parameter error: task 55555 has not finished (status RUNNING)")),
+      )
+      .executeTest(async (mock) => {
+        const res = await fetch(`${mock.url}${PATH}?taskId=55555&wait=1`, {
+          headers: { Authorization: `Bearer ${TOKENS.alice}` },
+        });
+        assert.equal(res.status, 400);
+      });
+  });
+
   test("a request without a token", async () => {
     await pact
       .addInteraction()
