@@ -67,7 +67,15 @@ export async function getDownloadUrls(
     task.outputs.map(async (output): Promise<DownloadUrlVo> => {
       totalSize += output.size;
       const contentType = output.contentType ?? undefined;
-      const downloadUrl = await signer.sign(output.storageKey, { fileName: output.fileName, contentType, expiresAt });
+      const sha256 = output.sha256 ?? undefined;
+      // The task id and digest travel in the service's own links (format 2), verified with them, no database.
+      const downloadUrl = await signer.sign(output.storageKey, {
+        fileName: output.fileName,
+        contentType,
+        expiresAt,
+        taskId,
+        sha256,
+      });
       return {
         fileName: output.fileName,
         downloadUrl,
