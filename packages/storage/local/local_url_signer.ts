@@ -179,7 +179,8 @@ export class LocalUrlSigner implements UrlSigner {
         await handle.close();
         throw new ObjectNotFoundError(key);
       }
-      return handle.createReadStream({ autoClose: true });
+      // 1 MiB reads: with the default 64 KiB, hashing spends a third of its time on read calls.
+      return handle.createReadStream({ autoClose: true, highWaterMark: 1024 * 1024 });
     } catch (error) {
       throw this.#fault(key, error);
     }
