@@ -31,7 +31,11 @@ export interface CreateUrlSignerOptions {
 export async function createUrlSigner(settings: StorageSettings, options: CreateUrlSignerOptions): Promise<UrlSigner> {
   switch (settings.driver) {
     case "local":
-      return new LocalUrlSigner(settings.root, { baseUrl: options.publicBaseUrl, keys: options.linkKeys ?? [] });
+      return new LocalUrlSigner(settings.root, {
+        baseUrl: options.publicBaseUrl,
+        keys: options.linkKeys ?? [],
+        linkFormat: settings.linkFormat,
+      });
     case "s3": {
       const { S3UrlSigner } = await import("./s3/s3_url_signer.ts");
       return new S3UrlSigner(settings);

@@ -16,6 +16,7 @@
  * @module
  */
 export { AZURITE_ACCOUNT, startAzureEmulator, type StartAzureEmulatorOptions } from "./start_azure_emulator.ts";
+export { type FaultProxy, startFaultProxy } from "./start_fault_proxy.ts";
 export { S3_EMULATOR_CREDENTIALS, startS3Emulator, type StartS3EmulatorOptions } from "./start_s3_emulator.ts";
 export {
   type StartTestServerOptions,

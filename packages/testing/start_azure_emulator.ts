@@ -70,6 +70,9 @@ export async function startAzureEmulator(options: StartAzureEmulatorOptions = {}
         .getBlockBlobClient(key)
         .uploadData(typeof content === "string" ? Buffer.from(content) : content);
     },
+    deleteObject: async (key) => {
+      await containerClient.getBlockBlobClient(key).deleteIfExists();
+    },
     close: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { TestStore } from "./start_test_server.ts";
 
 /** The emulator's fixed credentials (it knows only these). */
@@ -64,6 +64,9 @@ export async function startS3Emulator(options: StartS3EmulatorOptions = {}): Pro
     },
     putObject: async (key, content) => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: content }));
+    },
+    deleteObject: async (key) => {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     close: async () => {
       client.destroy();

@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
@@ -22,6 +23,8 @@ export interface TestServer {
   token(sub: string, options?: SignDevTokenOptions): string;
   /** Writes an object into the server's storage (local folder or the test store). */
   putObject(key: string, content: string | Uint8Array): Promise<void>;
+  /** Removes an object from the server's storage (local folder or the test store); none is no error. */
+  deleteObject(key: string): Promise<void>;
   /** Records a task through the REST ingest path (writing missing objects first); returns the response. */
   putTask(task: PutTaskRequest, options?: { createObjects?: boolean; token?: string }): Promise<Response>;
   /** `GET` with a bearer token. */
@@ -52,6 +55,8 @@ export interface TestStore {
   env: Record<string, string>;
   /** Writes an object through the store's own API. */
   putObject(key: string, content: string | Uint8Array): Promise<void>;
+  /** Removes an object through the store's own API; none is no error. */
+  deleteObject(key: string): Promise<void>;
   /** Stops the store and removes its data. */
   close(): Promise<void>;
 }
@@ -128,6 +133,14 @@ export async function startTestServer(
             throw new Error(`Cannot write objects into ${storage.driver} storage without a test store`);
           return store.putObject(key, content);
         };
+  const deleteObject =
+    storage.driver === "local"
+      ? (key: string) => rm(join(storage.root, key), { force: true })
+      : (key: string) => {
+          if (store === undefined)
+            throw new Error(`Cannot remove objects from ${storage.driver} storage without a test store`);
+          return store.deleteObject(key);
+        };
   return {
     url,
     config,
@@ -135,6 +148,7 @@ export async function startTestServer(
     logLines,
     token: (sub, options) => signDevToken(config.jwt, sub, options),
     putObject,
+    deleteObject,
     putTask: async (task, options = {}) => {
       if (options.createObjects !== false) {
         for (const output of task.outputs) await putObject(output.storageKey, `content of ${output.fileName}`);

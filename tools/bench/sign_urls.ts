@@ -37,7 +37,7 @@ const s3: StorageSettings = {
   credentials,
 };
 const configs: StorageSettings[] = [
-  { driver: "local", root: "/srv/taskdl/files" },
+  { driver: "local", root: "/srv/taskdl/files", linkFormat: 2 },
   s3,
   {
     driver: "azure",

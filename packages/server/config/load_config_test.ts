@@ -27,6 +27,7 @@ test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA
   assert.equal(config.dataDir, dataDir);
   assert.equal(config.storage.driver, "local");
   assert.equal(localStorage(config).root, join(dataDir, "files"));
+  assert.equal(localStorage(config).linkFormat, 2);
   assert.equal(config.downloadUrlTtl, 3600);
   assert.equal(config.downloadUrlMaxTtl, 604800);
   assert.deepEqual(config.jwt.algorithms, ["HS256"]);
@@ -49,6 +50,7 @@ test("every variable is read by its exact name", () => {
     JWT_AUDIENCE: "taskdl,other",
     STORAGE_DRIVER: "local",
     STORAGE_LOCAL_DIR: "/srv/files",
+    STORAGE_LOCAL_LINK_FORMAT: "1",
     TASK_CACHE_CAPACITY: "5000",
     TASK_CACHE_TTL_MS: "2500",
     TASK_CACHE_LISTEN: "false",
@@ -67,6 +69,7 @@ test("every variable is read by its exact name", () => {
   assert.equal(config.jwt.issuer, "https://issuer.example.com");
   assert.deepEqual(config.jwt.audience, ["taskdl", "other"]);
   assert.equal(localStorage(config).root, "/srv/files");
+  assert.equal(localStorage(config).linkFormat, 1);
   assert.equal(config.downloadUrlTtl, 1);
   assert.equal(config.downloadUrlMaxTtl, 7200);
   assert.equal(config.seedDemo, false);
@@ -88,6 +91,7 @@ test("a bad value stops start-up naming the variable, without echoing secrets", 
     [{ JWT_ALGORITHMS: "none" }, /JWT_ALGORITHMS may only list/],
     [{ JWT_ALGORITHMS: "RS256" }, /asymmetric algorithms, which need JWT_JWKS_URL/],
     [{ STORAGE_DRIVER: "ftp" }, /STORAGE_DRIVER must be one of local/],
+    [{ STORAGE_LOCAL_LINK_FORMAT: "3" }, /STORAGE_LOCAL_LINK_FORMAT must be 1 or 2/],
     [{ DOWNLOAD_URL_TTL: "0" }, /DOWNLOAD_URL_TTL must be at least 1/],
     [
       { DOWNLOAD_URL_TTL: "9000", DOWNLOAD_URL_MAX_TTL: "3600" },

@@ -36,7 +36,7 @@ test("the committed migrations build exactly the schema the entities describe", 
   const executed = await orm.migrator.getExecuted();
   assert.deepEqual(
     executed.map((migration) => migration.name),
-    ["Migration20261125Initial"],
+    ["Migration20261125Initial", "Migration20261201HashedVersion"],
   );
   const drift = await orm.schema.getUpdateSchemaSQL({ wrap: false });
   assert.equal(drift.trim(), "", `entities and migrations differ:\n${drift}`);

@@ -1,6 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { TaskStatus } from "@taskdl/contract";
-import type { TaskRecord, TaskRepository } from "../tasks/task_record.ts";
+import type { RecordedHash, TaskRecord, TaskRepository } from "../tasks/task_record.ts";
 import { TASK_CHANGES_CHANNEL } from "./task_change_listener.ts";
 import { AnalysisTask } from "./task_entity.ts";
 import { TaskOutput } from "./task_output_entity.ts";
@@ -9,6 +9,12 @@ import { TaskOutput } from "./task_output_entity.ts";
 const FIND_WITH_OUTPUTS =
   "select t.owner_id, t.status, o.position, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 " +
   'from "analysis_task" t left join "task_output" o on o.task_id = t.id where t.id = ? order by o.position';
+
+// One row per key, size and version: a key recorded by many tasks gives its hash once. The keys travel as
+// one JSON parameter (a bound array would be spread into one parameter per key, up to 10 000 of them).
+const FIND_HASHES =
+  "select distinct on (storage_key, size, hashed_version) storage_key, size, hashed_version, sha256 " +
+  'from "task_output" where storage_key in (select jsonb_array_elements_text(?::jsonb)) and hashed_version is not null and sha256 is not null';
 
 interface TaskRow {
   owner_id: string;
@@ -104,6 +110,7 @@ export class PgTaskRepository implements TaskRepository {
             size: output.size,
             contentType: output.contentType,
             sha256: output.sha256,
+            hashedVersion: output.hashedVersion ?? null,
             createdAt: now,
           })),
         );
@@ -111,5 +118,23 @@ export class PgTaskRepository implements TaskRepository {
       // Delivered on commit to every replica listening (task_change_listener.ts), which drops its copy.
       await tx.execute("select pg_notify(?, ?)", [TASK_CHANGES_CHANNEL, task.id], "run");
     });
+  }
+
+  /** @inheritdoc */
+  async findHashes(storageKeys: readonly string[]): Promise<RecordedHash[]> {
+    if (storageKeys.length === 0) return [];
+    const rows = await this.#orm.em
+      .getConnection()
+      .execute<{ storage_key: string; size: string | number; hashed_version: string; sha256: string }[]>(
+        FIND_HASHES,
+        [JSON.stringify([...new Set(storageKeys)])],
+        "all",
+      );
+    return rows.map((row) => ({
+      storageKey: row.storage_key,
+      size: Number(row.size),
+      version: row.hashed_version,
+      sha256: row.sha256,
+    }));
   }
 }

@@ -22,8 +22,12 @@ export const TaskOutput = defineEntity({
     size: p.bigint("number"),
     contentType: p.string().length(255).nullable(),
     sha256: p.string().length(64).nullable(),
+    // The object's version when the service took its hash; null for a hash the writer gave, or none.
+    hashedVersion: p.string().length(1024).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
+  // Ingest looks recorded hashes up by key, and so does the checksum backfill.
+  indexes: [{ name: "task_output_storage_key_index", properties: ["storageKey"] }],
 });
 
 /** One output file as loaded from the database. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { commonResponse, DownloadUrlResp, ErrorResponse, ROUTES } from "@taskdl/contract";
 import jwt from "jsonwebtoken";
@@ -112,14 +113,15 @@ describe("success", () => {
     assert.ok(lifetime >= 3600 && lifetime <= 3602, `lifetime ${lifetime}`);
   });
 
-  test("adds contentType and lowercase sha256 where known", async () => {
+  test("adds contentType, and sha256 on every URL: as given, or hashed at ingest", async () => {
     const { data } = Envelope.parse(await (await get("?taskId=t-ok", alice)).json());
     const [tif, pdf, csv] = data.downloadUrls;
     assert.equal(tif?.contentType, "image/tiff");
     assert.equal(tif?.sha256, "ab".repeat(32));
     assert.equal(pdf?.contentType, "application/pdf");
-    assert.equal(pdf?.sha256, undefined);
+    assert.equal(pdf?.sha256, createHash("sha256").update(`content of ${pdf?.fileName}`).digest("hex"));
     assert.equal(csv?.contentType, "text/csv");
+    assert.ok(data.downloadUrls.every((vo) => vo.sha256 !== undefined));
   });
 
   test("issues absolute URLs that download the exact bytes", async () => {

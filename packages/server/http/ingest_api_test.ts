@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { commonResponse, ErrorResponse, TaskResp, ROUTES, routePath } from "@taskdl/contract";
 import { LocalUrlSigner } from "@taskdl/storage/local";
 import { startTestServer, type TestServer } from "@taskdl/testing";
 
 const Envelope = commonResponse(TaskResp);
+const sha256Of = (text: string) => createHash("sha256").update(text).digest("hex");
 
 let server: TestServer;
 let writer: string;
@@ -65,7 +67,8 @@ describe("PUT /analysis/task/{taskId}", () => {
       ownerId: "carol",
       status: "SUCCEEDED",
       outputs: [
-        { fileName: "one.tif", fileSize: 5, contentType: "image/tiff" },
+        // Hashed by the service from the stored bytes; the given one recorded as given.
+        { fileName: "one.tif", fileSize: 5, contentType: "image/tiff", sha256: sha256Of("12345") },
         { fileName: "two.pdf", fileSize: 10, contentType: "application/x-custom", sha256: "f".repeat(64) },
       ],
       totalSize: 15,
@@ -119,6 +122,21 @@ describe("PUT /analysis/task/{taskId}", () => {
     });
     assert.equal(fresh.status, 400);
     assert.equal(await downloadNames("ing-3b", "frank"), 404, "a refused new task is not created");
+  });
+
+  test("file names are unique within a task: a duplicate is 400 naming it, and nothing is written", async () => {
+    await server.putObject("in/u/one.txt", "1");
+    await server.putObject("in/u/two.txt", "2");
+    const res = await put("ing-u", {
+      ownerId: "uma",
+      status: "SUCCEEDED",
+      outputs: [
+        { fileName: "same.txt", storageKey: "in/u/one.txt" },
+        { fileName: "same.txt", storageKey: "in/u/two.txt" },
+      ],
+    });
+    await expectError(res, 400, 'Request parameter error: outputs[1].fileName duplicates file name "same.txt"');
+    assert.equal(await downloadNames("ing-u", "uma"), 404);
   });
 
   test("a directory, or a symlink out of the storage root, is no object", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -236,5 +237,38 @@ describe("expiry end to end", () => {
     assert.equal((await fetch(vo.downloadUrl)).status, 200);
     await sleep(Math.max(0, Date.parse(vo.expiresAt) - Date.now()) + 1100);
     assert.equal((await fetch(vo.downloadUrl)).status, 410);
+  });
+});
+
+describe("link formats across replicas (a deploy, a rolling restart)", () => {
+  const sha256 = createHash("sha256").update(CONTENT).digest();
+
+  test("links of either format are served by a replica of either setting, the digest only in format 2", async () => {
+    // A second replica on the same files and keys, still issuing format 1 (STORAGE_LOCAL_LINK_FORMAT=1).
+    const rolling = await startTestServer({ STORAGE_LOCAL_DIR: signer.root, STORAGE_LOCAL_LINK_FORMAT: "1" });
+    try {
+      const older = rolling.running.signer;
+      const expiresAt = new Date((Math.ceil(Date.now() / 1000) + 600) * 1000);
+      const options = { fileName: "data.bin", expiresAt, taskId: "t-7", sha256: sha256.toString("hex") };
+      const format1 = older.sign("files/data.bin", options) as string;
+      const format2 = signer.sign("files/data.bin", options);
+      assert.equal(new URL(format1).searchParams.has("v"), false);
+      assert.equal(new URL(format2).searchParams.get("v"), "2");
+      for (const [url, origin] of [
+        [format1, server.url],
+        [format2, server.url],
+        [format1, rolling.url],
+        [format2, rolling.url],
+      ] as const) {
+        const moved = new URL(url);
+        const res = await fetch(`${origin}${moved.pathname}${moved.search}`);
+        assert.equal(res.status, 200, `${url} on ${origin}`);
+        assert.deepEqual(Buffer.from(await res.arrayBuffer()), CONTENT);
+        const digest = url === format2 ? `sha-256=:${sha256.toString("base64")}:` : null;
+        assert.equal(res.headers.get("repr-digest"), digest);
+      }
+    } finally {
+      await rolling.close();
+    }
   });
 });

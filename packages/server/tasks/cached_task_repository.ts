@@ -1,5 +1,5 @@
 import type { TaskCache } from "./task_cache.ts";
-import type { TaskRecord, TaskRepository } from "./task_record.ts";
+import type { RecordedHash, TaskRecord, TaskRepository } from "./task_record.ts";
 
 /**
  * A task repository with the finished-task cache in front: a cached task
@@ -49,5 +49,11 @@ export class CachedTaskRepository implements TaskRepository {
     } finally {
       this.#cache.invalidate(task.id);
     }
+  }
+
+  /** @inheritdoc */
+  findHashes(storageKeys: readonly string[]): Promise<RecordedHash[]> {
+    // Ingest only, and it must see every task's hashes: never from the cache.
+    return this.#inner.findHashes(storageKeys);
   }
 }

@@ -42,6 +42,7 @@ function noting(database: TaskRepository): { repository: TaskRepository; reads: 
     repository: {
       findWithOutputs: (id) => (reads.push(id), database.findWithOutputs(id)),
       replace: (record) => database.replace(record),
+      findHashes: (keys) => database.findHashes(keys),
     },
   };
 }

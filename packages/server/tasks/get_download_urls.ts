@@ -96,7 +96,7 @@ export async function signTask(
   const downloadUrls = await Promise.all(
     task.outputs.map((output) => {
       totalSize += output.size;
-      return signOutput(output, expiresAtSeconds, signer);
+      return signOutput(taskId, output, expiresAtSeconds, signer);
     }),
   );
   const answer = { taskId, downloadUrls, totalSize };
@@ -119,19 +119,29 @@ export function expirySeconds(expiresIn: number, now: () => number = Date.now): 
 /**
  * One output's entry in an answer: its signed link and what the contract lists with it.
  *
+ * @param taskId The output's task (the service's own links carry it, to say where to renew them).
  * @param output The output.
  * @param expiresAtSeconds When the link expires, in epoch seconds.
  * @param signer The storage signer.
  * @returns The output's `DownloadUrlVo`.
  */
 export async function signOutput(
+  taskId: string,
   output: TaskOutputRecord,
   expiresAtSeconds: number,
   signer: UrlSigner,
 ): Promise<DownloadUrlVo> {
   const expiresAt = new Date(expiresAtSeconds * 1000);
   const contentType = output.contentType ?? undefined;
-  const downloadUrl = await signer.sign(output.storageKey, { fileName: output.fileName, contentType, expiresAt });
+  const sha256 = output.sha256 ?? undefined;
+  // The task id and digest travel in the service's own links (format 2), verified with them, no database.
+  const downloadUrl = await signer.sign(output.storageKey, {
+    fileName: output.fileName,
+    contentType,
+    expiresAt,
+    taskId,
+    sha256,
+  });
   return {
     fileName: output.fileName,
     downloadUrl,

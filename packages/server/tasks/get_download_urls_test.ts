@@ -69,14 +69,15 @@ test("signs each output's key with its file name, media type and the shared expi
       return `https://example.com/${calls.length}`;
     },
     stat: () => Promise.reject(new Error("not used")),
+    read: () => Promise.reject(new Error("not used")),
     write: () => Promise.reject(new Error("not used")),
   };
   const resp = await getDownloadUrls({ taskId: "t1" }, { ...context(), signer: recording });
   assert.deepEqual(
-    calls.map(([key, options]) => [key, options.fileName, options.contentType]),
+    calls.map(([key, options]) => [key, options.fileName, options.contentType, options.taskId, options.sha256]),
     [
-      ["k/b", "b.tif", "image/tiff"],
-      ["k/a", "a.pdf", undefined],
+      ["k/b", "b.tif", "image/tiff", "t1", "c".repeat(64)],
+      ["k/a", "a.pdf", undefined, "t1", undefined],
     ],
   );
   assert.equal(calls[0]?.[1].expiresAt.getTime(), calls[1]?.[1].expiresAt.getTime());
@@ -112,6 +113,7 @@ test("with SignedAnswers, a hot task is signed once per record and expiry; a rep
     driver: "counting",
     sign: (key, options) => `${signer.sign(key, options)}&n=${++signs}`,
     stat: (key) => signer.stat(key),
+    read: (key) => signer.read(key),
     write: (key, body) => signer.write(key, body),
   };
   const cache = new TaskCache({ capacity: 1000, ttlMs: 60_000 });

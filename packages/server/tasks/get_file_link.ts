@@ -31,5 +31,5 @@ export async function getFileLink(request: FileLinkRequest, context: GetDownload
   const task = await findSucceededTask(request.taskId, 0, context);
   const output = task.outputs.find((candidate) => candidate.fileName === request.fileName);
   if (output === undefined) throw ApiError.fileNotFound();
-  return signOutput(output, expirySeconds(expiresIn, context.now), context.signer);
+  return signOutput(task.id, output, expirySeconds(expiresIn, context.now), context.signer);
 }

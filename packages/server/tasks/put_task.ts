@@ -1,9 +1,9 @@
 import type { PutTaskRequest, TaskResp } from "@taskdl/contract";
 import type { z } from "zod";
-import { guessContentType, ObjectNotFoundError, type UrlSigner } from "@taskdl/storage";
+import { guessContentType, hashObject, ObjectNotFoundError, type ObjectStat, type UrlSigner } from "@taskdl/storage";
 import { ApiError } from "../envelope/api_error.ts";
 import { DETAILS } from "../envelope/messages.ts";
-import type { TaskOutputRecord, TaskRepository } from "./task_record.ts";
+import type { RecordedHash, TaskOutputRecord, TaskRepository } from "./task_record.ts";
 
 /** A validated ingest request (what the contract's `PutTaskRequest` parses to). */
 export type ParsedPutTaskRequest = z.output<typeof PutTaskRequest>;
@@ -12,22 +12,33 @@ export type ParsedPutTaskRequest = z.output<typeof PutTaskRequest>;
 export interface PutTaskContext {
   /** The request's task store. */
   tasks: TaskRepository;
-  /** The configured storage, asked for each object's size. */
+  /** The configured storage, asked for each object's size, and read to hash an output that comes without one. */
   signer: UrlSigner;
+  /** How many objects are hashed at once. Defaults to 4. */
+  hashConcurrency?: number;
 }
 
 // Enough parallel stats to hide storage latency, few enough not to flood it.
 const STAT_CONCURRENCY = 16;
+// Hashing is CPU and bandwidth: a few streams keep both busy without starving the requests beside them.
+const HASH_CONCURRENCY = 4;
 
 /**
  * Records a task as the analysis pipeline reports it, replacing any earlier
  * record as a whole. Every output's object is looked up in storage first and
- * its real size recorded; if one is missing nothing is written.
+ * its real size recorded; if one is missing nothing is written. A
+ * `SUCCEEDED` task's output given without `sha256` gets one before anything
+ * is written: the store's own full-object SHA-256 where it holds one, else a
+ * hash this service took of the same key while the object keeps the size
+ * and version it had then, else the object is read through the storage port
+ * and hashed (a few at once). A given `sha256` is recorded as given; an
+ * unfinished task hashes nothing.
  *
  * @param request The task, validated by the contract's `PutTaskRequest`.
  * @param context The stores.
  * @returns The record as now kept.
- * @throws {ApiError} 400 naming the first storage key that has no object.
+ * @throws {ApiError} 400 naming the first storage key that has no object (also one gone while it was hashed).
+ * @throws {StorageUnavailableError} When the store fails, also in the middle of a read (a 503).
  *
  * @example
  * ```ts
@@ -35,23 +46,21 @@ const STAT_CONCURRENCY = 16;
  * ```
  */
 export async function putTask(request: ParsedPutTaskRequest, context: PutTaskContext): Promise<TaskResp> {
-  const { tasks, signer } = context;
-  const sizes = await mapLimited(request.outputs, STAT_CONCURRENCY, async (output) => {
-    try {
-      return (await signer.stat(output.storageKey)).size;
-    } catch (error) {
-      if (error instanceof ObjectNotFoundError) {
-        throw ApiError.badRequest(DETAILS.noSuchObject(output.storageKey));
-      }
-      throw error;
-    }
-  });
+  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY } = context;
+  const stats = await mapLimited(request.outputs, STAT_CONCURRENCY, (output) =>
+    asBadRequest(output.storageKey, () => signer.stat(output.storageKey)),
+  );
+  const hashes =
+    request.status === "SUCCEEDED"
+      ? await findHashes(request, stats, { tasks, signer, hashConcurrency })
+      : request.outputs.map(() => undefined);
   const outputs: TaskOutputRecord[] = request.outputs.map((output, index) => ({
     fileName: output.fileName,
     storageKey: output.storageKey,
-    size: sizes[index] ?? 0,
+    size: stats[index]?.size ?? 0,
     contentType: output.contentType ?? guessContentType(output.fileName),
-    sha256: output.sha256 ?? null,
+    sha256: output.sha256 ?? hashes[index]?.sha256 ?? null,
+    hashedVersion: output.sha256 === undefined ? (hashes[index]?.version ?? null) : null,
   }));
   await tasks.replace({ id: request.taskId, ownerId: request.ownerId, status: request.status, outputs });
   return {
@@ -68,13 +77,67 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
   };
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+// The hash of every output given without one: the store's, a recorded one still good, or one taken now.
+async function findHashes(
+  request: ParsedPutTaskRequest,
+  stats: readonly ObjectStat[],
+  context: Required<PutTaskContext>,
+): Promise<({ sha256: string; version: string } | undefined)[]> {
+  const { tasks, signer, hashConcurrency } = context;
+  const wanted = request.outputs.filter((output, index) => output.sha256 === undefined && !stats[index]?.sha256);
+  const recorded = new Map<string, RecordedHash>();
+  if (wanted.length > 0) {
+    for (const hash of await tasks.findHashes(wanted.map((output) => output.storageKey))) {
+      recorded.set(`${hash.storageKey}\0${hash.size}\0${hash.version}`, hash);
+    }
+  }
+  // One read per object, even when several outputs name it.
+  const taken = new Map<string, Promise<string>>();
+  return mapLimited(request.outputs, hashConcurrency, async (output, index) => {
+    const stat = stats[index] as ObjectStat;
+    if (output.sha256 !== undefined) return undefined;
+    if (stat.sha256 !== undefined) return { sha256: stat.sha256, version: stat.version };
+    const reused = recorded.get(`${output.storageKey}\0${stat.size}\0${stat.version}`);
+    if (reused !== undefined) return { sha256: reused.sha256, version: stat.version };
+    let hashing = taken.get(output.storageKey);
+    if (hashing === undefined) {
+      hashing = asBadRequest(output.storageKey, async () => {
+        const { sha256 } = await hashObject(signer, output.storageKey, { expectedSize: stat.size });
+        return sha256;
+      });
+      taken.set(output.storageKey, hashing);
+    }
+    return { sha256: await hashing, version: stat.version };
+  });
+}
+
+async function asBadRequest<T>(storageKey: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw ApiError.badRequest(DETAILS.noSuchObject(storageKey));
+    throw error;
+  }
+}
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    // After a failure no new item starts: the answer is an error whatever the rest would give.
+    while (next < items.length && !failed) {
       const index = next++;
-      results[index] = await fn(items[index] as T);
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

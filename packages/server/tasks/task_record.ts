@@ -12,6 +12,24 @@ export interface TaskOutputRecord {
   contentType: string | null;
   /** SHA-256 in lowercase hex, where known. */
   sha256: string | null;
+  /**
+   * The object's version (`ObjectStat.version`) when the service hashed it
+   * or took the store's hash: the hash is reused while the object keeps this
+   * version. Unset or `null` for a hash the writer gave, or none.
+   */
+  hashedVersion?: string | null;
+}
+
+/** A SHA-256 the service took of an object, and the object's size and version then. */
+export interface RecordedHash {
+  /** Key of the object in storage. */
+  storageKey: string;
+  /** Size in bytes. */
+  size: number;
+  /** The object's version when it was hashed. */
+  version: string;
+  /** SHA-256 in lowercase hex. */
+  sha256: string;
 }
 
 /** A task with its outputs in recorded order. */
@@ -46,4 +64,10 @@ export interface TaskRepository {
   findWithOutputs(id: string): Promise<TaskRecord | null>;
   /** Replaces a task's record as a whole (the task row and every output), atomically. */
   replace(task: TaskRecord): Promise<void>;
+  /**
+   * The hashes the service took of these objects, in any task, with the
+   * size and version each was taken at (several per key when the object
+   * changed between tasks).
+   */
+  findHashes(storageKeys: readonly string[]): Promise<RecordedHash[]>;
 }

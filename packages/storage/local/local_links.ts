@@ -15,7 +15,9 @@ export const LOCAL_FILES_PATH = "/files/";
  * expiry (`expired`), then streams the file with `Content-Disposition:
  * attachment` (RFC 6266), `Content-Type`, a strong `ETag`, `Accept-Ranges:
  * bytes` and single-range support (206/416, `If-Range`), and `304` for a
- * matching `If-None-Match`. The key can never leave the storage root,
+ * matching `If-None-Match`. A full `200` of a link that carries the
+ * object's SHA-256 (format 2) sends it as `Repr-Digest: sha-256=:…:` (RFC
+ * 9530). The key can never leave the storage root,
  * through `..`, encoding or symlinks (`missing` then, as for a file that is
  * gone). Refusals are the service's to answer, in its envelope.
  *
@@ -86,6 +88,10 @@ export class LocalLinks implements LinkServer {
       if (range !== undefined) res.setHeader("Content-Range", `bytes ${start}-${end}/${size}`);
       const length = size === 0 ? 0 : end - start + 1;
       res.setHeader("Content-Length", length);
+      // RFC 9530: the digest of the whole representation, so only on a full answer (a 206 carries part of it).
+      if (range === undefined && link.sha256 !== undefined) {
+        res.setHeader("Repr-Digest", `sha-256=:${Buffer.from(link.sha256, "hex").toString("base64")}:`);
+      }
       res.writeHead(range === undefined ? 200 : 206);
       if (req.method === "HEAD" || length === 0) {
         res.end();

@@ -1,9 +1,23 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 
 /** What storage knows about one object. */
 export interface ObjectStat {
   /** Size in bytes. */
   size: number;
+  /**
+   * What changes whenever the object does, as the store tells it: the S3 or
+   * Azure ETag, or a local file's size, modification time (ns) and inode. A
+   * hash recorded with it stays good while a later `stat` gives the same
+   * version (and size).
+   */
+  version: string;
+  /**
+   * The object's full-object SHA-256 in lowercase hex, where the store holds
+   * one (S3 objects uploaded with a SHA-256 checksum); never a composite
+   * multipart checksum, which is no file hash.
+   */
+  sha256?: string | undefined;
 }
 
 /** Options of {@linkcode UrlSigner.sign}. */
@@ -14,6 +28,18 @@ export interface SignOptions {
   contentType?: string | undefined;
   /** When the link stops working; whole seconds. */
   expiresAt: Date;
+  /**
+   * The task the object belongs to. Links the service serves itself carry
+   * it under their signature (to name where an expired link is renewed);
+   * store-signed links ignore it.
+   */
+  taskId?: string | undefined;
+  /**
+   * The object's SHA-256 in lowercase hex, where known. Links the service
+   * serves itself carry it under their signature and send it as
+   * `Repr-Digest`; store-signed links ignore it.
+   */
+  sha256?: string | undefined;
 }
 
 /** Options of {@linkcode UrlSigner.write}. */
@@ -54,6 +80,16 @@ export interface UrlSigner {
    * @throws {StorageUnavailableError} When the store cannot be reached.
    */
   stat(key: string): Promise<ObjectStat>;
+  /**
+   * Opens an object for reading, whole, as a byte stream (for hashing it).
+   * A stream that fails after it was opened fails with
+   * {@linkcode StorageUnavailableError} or the store's own error; readers
+   * treat any error of the stream as the store's fault.
+   *
+   * @throws {ObjectNotFoundError} When there is no such object.
+   * @throws {StorageUnavailableError} When the store cannot be reached.
+   */
+  read(key: string): Promise<Readable>;
   /**
    * Writes an object whole, replacing what the key held (the demo's files, a
    * test's objects).

@@ -13,4 +13,5 @@
  *
  * @module
  */
+export { fullObjectSha256 } from "./full_object_sha256.ts";
 export { S3UrlSigner } from "./s3_url_signer.ts";

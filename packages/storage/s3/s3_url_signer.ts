@@ -1,8 +1,10 @@
 import { formatUrl } from "@aws-sdk/core/util";
-import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3RequestPresigner } from "@aws-sdk/s3-request-presigner";
 import { HttpRequest } from "@smithy/core/protocols";
 import { keyPath } from "../port/key_path.ts";
+import { fullObjectSha256 } from "./full_object_sha256.ts";
 import { contentDisposition } from "../port/content_disposition.ts";
 import {
   ObjectNotFoundError,
@@ -108,13 +110,35 @@ export class S3UrlSigner implements UrlSigner {
   /** @inheritdoc */
   async stat(key: string): Promise<ObjectStat> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
-      return { size: head.ContentLength ?? 0 };
+      // ChecksumMode: the store's SHA-256, for objects uploaded with one, saves reading them.
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.#bucket, Key: key, ChecksumMode: "ENABLED" }),
+      );
+      const sha256 = fullObjectSha256(head);
+      return { size: head.ContentLength ?? 0, version: head.ETag ?? "", ...(sha256 === undefined ? {} : { sha256 }) };
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (error as Error).name === "NotFound") throw new ObjectNotFoundError(key);
-      throw new StorageUnavailableError(this.driver, { cause: error });
+      throw this.#fault(key, error);
     }
+  }
+
+  /** @inheritdoc */
+  async read(key: string): Promise<Readable> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
+      const body = object.Body;
+      if (body instanceof Readable) return body;
+      if (body === undefined) return Readable.from([]);
+      return Readable.fromWeb(body.transformToWebStream() as import("node:stream/web").ReadableStream);
+    } catch (error) {
+      throw this.#fault(key, error);
+    }
+  }
+
+  #fault(key: string, error: unknown): Error {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const name = (error as Error).name;
+    if (status === 404 || name === "NotFound" || name === "NoSuchKey") return new ObjectNotFoundError(key);
+    return new StorageUnavailableError(this.driver, { cause: error });
   }
 }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { hashObject } from "../port/hash_object.ts";
 import { ObjectNotFoundError, type UrlSigner } from "../port/url_signer.ts";
 
 /** A store ready for the suite: an adapter and a way to put objects in its store. */
@@ -23,7 +25,10 @@ export type ConformanceCase =
   | "refuses an expired link"
   | "stats size and refuses missing objects"
   | "handles keys with spaces, Unicode and slashes"
-  | "writes objects that its links then serve";
+  | "writes objects that its links then serve"
+  | "reads objects whole, and refuses missing ones"
+  | "hashes objects through the port, and a store-held SHA-256 is the object's"
+  | "gives a version that changes when the object does";
 
 /** Options of {@linkcode describeUrlSignerConformance}. */
 export interface ConformanceOptions {
@@ -155,6 +160,48 @@ export function describeUrlSignerConformance(
       const res = await fetch(await sign(key, "written.bin"));
       assert.equal(res.status, 200);
       assert.deepEqual(new Uint8Array(await res.arrayBuffer()), BYTES.subarray(100, 300));
+    });
+
+    it("reads objects whole, and refuses missing ones", async () => {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of await store.signer.read("conformance/data.bin")) chunks.push(chunk as Uint8Array);
+      assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), BYTES);
+      const spaced = await store.signer.read("conformance/with space/ünï €/deep/file name.tif");
+      assert.equal(
+        (await spaced.toArray()).reduce((sum, chunk: Uint8Array) => sum + chunk.byteLength, 0),
+        10,
+      );
+      await assert.rejects(store.signer.read("conformance/missing.bin"), ObjectNotFoundError);
+    });
+
+    it("hashes objects through the port, and a store-held SHA-256 is the object's", async () => {
+      const expected = createHash("sha256").update(BYTES).digest("hex");
+      const stat = await store.signer.stat("conformance/data.bin");
+      assert.deepEqual(await hashObject(store.signer, "conformance/data.bin", { expectedSize: stat.size }), {
+        sha256: expected,
+        bytes: BYTES.length,
+      });
+      if (stat.sha256 !== undefined) assert.equal(stat.sha256, expected);
+      await assert.rejects(
+        hashObject(store.signer, "conformance/data.bin", { expectedSize: stat.size + 1 }),
+        /Cannot reach/,
+        "a read of another length than stat gave is the store's fault, not a hash",
+      );
+      await assert.rejects(hashObject(store.signer, "conformance/missing.bin"), ObjectNotFoundError);
+    });
+
+    it("gives a version that changes when the object does", async () => {
+      const key = "conformance/versioned.bin";
+      await store.putObject(key, BYTES.subarray(0, 64));
+      const first = await store.signer.stat(key);
+      assert.ok(first.version.length > 0, "a version");
+      assert.deepEqual(await store.signer.stat(key), first, "stable while the object is");
+      // Same size, other bytes: only the version can tell them apart.
+      await sleep(20);
+      await store.putObject(key, BYTES.subarray(64, 128));
+      const second = await store.signer.stat(key);
+      assert.equal(second.size, first.size);
+      assert.notEqual(second.version, first.version);
     });
   });
 }

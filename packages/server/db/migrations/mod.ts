@@ -5,6 +5,10 @@
  * @module
  */
 import { Migration20261125Initial } from "./migration_20261125_initial.ts";
+import { Migration20261201HashedVersion } from "./migration_20261201_hashed_version.ts";
 
 /** Every migration, in the order they apply. */
-export const MIGRATIONS = [{ name: "Migration20261125Initial", class: Migration20261125Initial }];
+export const MIGRATIONS = [
+  { name: "Migration20261125Initial", class: Migration20261125Initial },
+  { name: "Migration20261201HashedVersion", class: Migration20261201HashedVersion },
+];
