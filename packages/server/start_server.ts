@@ -102,7 +102,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       },
       isDatabaseConnected: () => services.orm.isConnected(),
     },
-    { jwt: config.jwt, logger, corsOrigins: config.corsOrigins },
+    { jwt: config.jwt, logger, corsOrigins: config.corsOrigins, publicBaseUrl },
   );
   handler = app.callback();
   logger.info({ url, publicBaseUrl, storage: services.signer.driver }, "listening");

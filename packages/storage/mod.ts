@@ -41,6 +41,7 @@ export { STORAGE_DRIVERS, type StorageSettings, storageSettings } from "./storag
 export { StorageSettingsError } from "./settings/storage_settings_error.ts";
 export {
   type LinkRefusal,
+  type RefusedLink,
   type LinkServer,
   ObjectNotFoundError,
   type ObjectStat,

@@ -44,6 +44,8 @@ export const MESSAGES = {
   linkUnsigned: "Forbidden: the download link is not signed",
   linkBadSignature: "Forbidden: the download link's signature is not valid",
   linkExpired: "Gone: the download link has expired",
+  linkExpiredRenew: (stablePath: string): string =>
+    `Gone: the download link has expired; a fresh one comes from ${stablePath} (with your token)`,
   linkMissing: "Not found: the file is no longer in storage",
 } as const;
 

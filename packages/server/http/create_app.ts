@@ -25,6 +25,8 @@ export interface CreateAppOptions {
   logger: Logger;
   /** Browser origins allowed by CORS (`CORS_ORIGINS`). */
   corsOrigins?: readonly string[] | "*";
+  /** The service's public origin (`PUBLIC_BASE_URL`, else where it listens): where expired links send clients. */
+  publicBaseUrl?: string;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface CreateAppOptions {
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger, corsOrigins = [] } = options;
+  const { jwt, logger, corsOrigins = [], publicBaseUrl } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -79,7 +81,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
 
   // Links that point back at this service (the local adapter's) are the adapter's to serve.
   const { links } = services.signer;
-  if (links !== undefined) router.all(`${links.prefix}*key`, only("GET, HEAD"), serveLinks(links));
+  if (links !== undefined) router.all(`${links.prefix}*key`, only("GET, HEAD"), serveLinks(links, { publicBaseUrl }));
 
   // The REST paths are the procedures' own `openapi` meta, as published in the document.
   for (const route of restRoutes(appRouter)) {

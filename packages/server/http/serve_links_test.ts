@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LocalUrlSigner } from "@taskdl/storage/local";
-import { startTestServer, type TestServer } from "@taskdl/testing";
+import { startTestServer, TEST_URL_SIGNING_KEY, type TestServer } from "@taskdl/testing";
 import { ROUTES } from "@taskdl/contract";
 
 const CONTENT = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
@@ -236,7 +236,43 @@ describe("expiry end to end", () => {
     assert.ok(Date.parse(vo.expiresAt) > Date.now(), "never issued already expired");
     assert.equal((await fetch(vo.downloadUrl)).status, 200);
     await sleep(Math.max(0, Date.parse(vo.expiresAt) - Date.now()) + 1100);
-    assert.equal((await fetch(vo.downloadUrl)).status, 410);
+    const gone = await fetch(vo.downloadUrl);
+    assert.equal(gone.status, 410);
+
+    // It says where a fresh link comes from: the file's stable path, in the message and in a Link header.
+    assert.equal(
+      (await refusal(gone)).message,
+      "Gone: the download link has expired; a fresh one comes from /analysis/task/short/files/a.txt (with your token)",
+    );
+    const renew = /^<([^>]+)>; rel="alternate"$/.exec(gone.headers.get("link") ?? "")?.[1] ?? "";
+    assert.equal(renew, `${shortLived.url}/analysis/task/short/files/a.txt`);
+    const fresh = await fetch(renew, { headers: { Authorization: `Bearer ${shortLived.token("alice")}` } });
+    assert.equal(fresh.status, 200, "the Link, followed with the token, downloads the file again");
+    assert.equal(await fresh.text(), "content of a.txt");
+  });
+
+  test("an expired link's task and file names are percent-encoded in its Link", async () => {
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) - 5) * 1000);
+    const url = signer.sign("files/data.bin", { fileName: "Bericht «1» 100%.pdf", expiresAt, taskId: "t-1" });
+    const gone = await fetch(url);
+    assert.equal(gone.status, 410);
+    await gone.arrayBuffer();
+    assert.equal(
+      gone.headers.get("link"),
+      `<${server.url}/analysis/task/t-1/files/Bericht%20%C2%AB1%C2%BB%20100%25.pdf>; rel="alternate"`,
+    );
+  });
+
+  test("a link without its task (format 1, issued before) says only that it expired", async () => {
+    const expiresAt = new Date((Math.floor(Date.now() / 1000) - 5) * 1000);
+    const keys = [{ kid: "default", key: TEST_URL_SIGNING_KEY }];
+    const older = new LocalUrlSigner(signer.root, { baseUrl: server.url, keys, linkFormat: 1 });
+    const gone = await fetch(
+      older.sign("files/data.bin", { fileName: "data.bin", expiresAt, taskId: "t-1" }) as string,
+    );
+    assert.equal(gone.status, 410);
+    assert.equal(gone.headers.get("link"), null);
+    assert.equal((await refusal(gone)).message, "Gone: the download link has expired");
   });
 });
 

@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { contentDisposition } from "../port/content_disposition.ts";
 import { DEFAULT_CONTENT_TYPE } from "../port/content_type.ts";
-import type { LinkRefusal, LinkServer } from "../port/url_signer.ts";
-import type { LocalUrlSigner } from "./local_url_signer.ts";
+import type { LinkServer, RefusedLink } from "../port/url_signer.ts";
+import type { LinkVerdict, LocalUrlSigner } from "./local_url_signer.ts";
 
 /** The path under which the service serves local files. */
 export const LOCAL_FILES_PATH = "/files/";
@@ -23,8 +23,8 @@ export const LOCAL_FILES_PATH = "/files/";
  *
  * @example
  * ```ts
- * const refusal = await signer.links.serve(req, res);
- * if (refusal !== undefined) answerRefusal(res, refusal);
+ * const refused = await signer.links.serve(req, res);
+ * if (refused !== undefined) answerRefusal(res, refused.reason);
  * ```
  */
 export class LocalLinks implements LinkServer {
@@ -40,26 +40,26 @@ export class LocalLinks implements LinkServer {
   }
 
   /** @inheritdoc */
-  async serve(req: IncomingMessage, res: ServerResponse): Promise<LinkRefusal | undefined> {
+  async serve(req: IncomingMessage, res: ServerResponse): Promise<RefusedLink | undefined> {
     const url = req.url ?? "";
     const query = url.indexOf("?");
     // The raw path, not a URL parser's: that would resolve `..` segments before they could be refused.
     const path = query < 0 ? url : url.slice(0, query);
     const key = path.startsWith(this.prefix) ? decodeKey(path.slice(this.prefix.length)) : undefined;
-    const verdict =
+    const verdict: LinkVerdict =
       key === undefined
-        ? ({ ok: false, reason: "bad-signature" } as const)
+        ? { ok: false, reason: "bad-signature" }
         : this.#signer.verify(key, new URLSearchParams(query < 0 ? "" : url.slice(query + 1)));
-    if (!verdict.ok) return verdict.reason;
+    if (!verdict.ok) return verdict.renew === undefined ? { reason: verdict.reason } : verdict;
     const { link } = verdict;
 
     const file = await this.#signer.resolve(link.key);
-    if (file === undefined) return "missing";
+    if (file === undefined) return MISSING;
     const handle = await open(file, "r");
     let streaming = false;
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) return "missing";
+      if (!stats.isFile()) return MISSING;
       const size = stats.size;
       const etag = `"${size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
 
@@ -106,6 +106,8 @@ export class LocalLinks implements LinkServer {
     }
   }
 }
+
+const MISSING: RefusedLink = Object.freeze({ reason: "missing" });
 
 function header(req: IncomingMessage, name: string): string {
   const value = req.headers[name];

@@ -22,8 +22,8 @@ before(async () => {
   writeFileSync(join(root, "t/out.bin"), BYTES);
   const server = createServer((req, res) => {
     signer.links.serve(req, res).then(
-      (refusal) => {
-        if (refusal !== undefined) res.writeHead(403).end(refusal);
+      (refused) => {
+        if (refused !== undefined) res.writeHead(403).end(refused.reason);
       },
       () => res.writeHead(503).end(),
     );

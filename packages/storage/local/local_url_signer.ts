@@ -57,7 +57,9 @@ export interface VerifiedLink {
 }
 
 /** What {@linkcode LocalUrlSigner.verify} concluded. */
-export type LinkVerdict = { ok: true; link: VerifiedLink } | { ok: false; reason: Exclude<LinkRefusal, "missing"> };
+export type LinkVerdict =
+  | { ok: true; link: VerifiedLink }
+  | { ok: false; reason: Exclude<LinkRefusal, "missing">; renew?: { taskId: string; fileName: string } };
 
 const SIGNATURE_BYTES = 32;
 /** What a key id may be: it travels in links unescaped. */
@@ -265,7 +267,12 @@ export class LocalUrlSigner implements UrlSigner {
     if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, expected)) {
       return { ok: false, reason: "bad-signature" };
     }
-    if (now > exp * 1000) return { ok: false, reason: "expired" };
+    if (now > exp * 1000) {
+      // Signed, so its task and file are authentic: a client may be told where to get a fresh link.
+      return taskId === undefined
+        ? { ok: false, reason: "expired" }
+        : { ok: false, reason: "expired", renew: { taskId, fileName } };
+    }
     return { ok: true, link: { key, fileName, contentType, expiresAt: exp, format, taskId, sha256 } };
   }
 }

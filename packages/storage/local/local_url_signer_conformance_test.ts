@@ -21,8 +21,8 @@ describeUrlSignerConformance("local", async () => {
   });
   server.on("request", (req, res) => {
     signer.links.serve(req, res).then(
-      (refusal) => {
-        if (refusal !== undefined) res.writeHead(REFUSAL_STATUS[refusal]).end(refusal);
+      (refused) => {
+        if (refused !== undefined) res.writeHead(REFUSAL_STATUS[refused.reason]).end(refused.reason);
       },
       () => res.writeHead(503).end(),
     );

@@ -107,6 +107,17 @@ export interface UrlSigner {
 /** Why a link the service serves itself was refused. */
 export type LinkRefusal = "unsigned" | "bad-signature" | "expired" | "missing";
 
+/** A link the service refused: why, and for an expired link that names its task, where a fresh one comes from. */
+export interface RefusedLink {
+  /** Why it was refused. */
+  readonly reason: LinkRefusal;
+  /**
+   * For an expired link that carries its task id (format 2): the task and the
+   * file it was a link to, authentic since its signature was checked first.
+   */
+  readonly renew?: { readonly taskId: string; readonly fileName: string } | undefined;
+}
+
 /**
  * The service's side of links that point back at it: the adapter answers
  * `GET`/`HEAD` for them, and leaves refusals to the service, which answers
@@ -121,7 +132,7 @@ export interface LinkServer {
    * @returns Why the link was refused (nothing has been written then), or `undefined` once answered.
    * @throws {StorageUnavailableError} When the store fails before anything was written.
    */
-  serve(req: IncomingMessage, res: ServerResponse): Promise<LinkRefusal | undefined>;
+  serve(req: IncomingMessage, res: ServerResponse): Promise<RefusedLink | undefined>;
 }
 
 /**
