@@ -1,3 +1,4 @@
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   BlobSASPermissions,
@@ -7,6 +8,7 @@ import {
   SASProtocol,
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
+import type { HmacOptions } from "../port/keyed_sha256.ts";
 import { keyPath } from "../port/key_path.ts";
 import { contentDisposition } from "../port/content_disposition.ts";
 import {
@@ -47,16 +49,21 @@ export class AzureBlobUrlSigner implements UrlSigner {
 
   /**
    * @param config The driver's settings.
+   * @param options `keyedHmac: false` signs with the SDK's own credential (the benchmark's "before").
    * @throws {Error} When the connection string has no account key, or names a plain-HTTP endpoint that is not loopback.
    */
-  constructor(config: AzureSettings) {
+  constructor(config: AzureSettings, options: HmacOptions = {}) {
     const service = BlobServiceClient.fromConnectionString(config.connectionString, {
       retryOptions: { maxTries: 2, tryTimeoutInMs: 10_000, retryDelayInMs: 200 },
     });
     if (!(service.credential instanceof StorageSharedKeyCredential)) {
       throw new Error("AZURE_STORAGE_CONNECTION_STRING must hold an AccountKey: SAS URLs are signed with it");
     }
-    this.#credential = service.credential;
+    // The same account key, imported once: the SDK's credential re-imports it for every SAS it signs.
+    this.#credential = new KeyedSharedKeyCredential(
+      service.credential.accountName,
+      accountKeyOf(config.connectionString),
+    );
     this.container = service.getContainerClient(config.container);
     this.#containerName = config.container;
     this.#containerUrl = this.container.url.replace(/\/+$/, "");
@@ -127,4 +134,27 @@ export class AzureBlobUrlSigner implements UrlSigner {
     if ((error as { statusCode?: number }).statusCode === 404) return new ObjectNotFoundError(key);
     return new StorageUnavailableError(this.driver, { cause: error });
   }
+}
+
+/** The SDK's shared-key credential, with its HMAC key imported once. */
+class KeyedSharedKeyCredential extends StorageSharedKeyCredential {
+  #key: KeyObject;
+
+  constructor(accountName: string, accountKey: string) {
+    super(accountName, accountKey);
+    this.#key = createSecretKey(Buffer.from(accountKey, "base64"));
+  }
+
+  override computeHMACSHA256(stringToSign: string): string {
+    return createHmac("sha256", this.#key).update(stringToSign, "utf8").digest("base64");
+  }
+}
+
+/** The `AccountKey` of a connection string (the SDK has read it already; its copy is private). */
+function accountKeyOf(connectionString: string): string {
+  for (const part of connectionString.split(";")) {
+    const at = part.indexOf("=");
+    if (at > 0 && part.slice(0, at).trim() === "AccountKey") return part.slice(at + 1).trim();
+  }
+  throw new Error("AZURE_STORAGE_CONNECTION_STRING must hold an AccountKey: SAS URLs are signed with it");
 }
