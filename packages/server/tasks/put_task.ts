@@ -60,7 +60,8 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
     size: stats[index]?.size ?? 0,
     contentType: output.contentType ?? guessContentType(output.fileName),
     sha256: output.sha256 ?? hashes[index]?.sha256 ?? null,
-    hashedVersion: output.sha256 === undefined ? (hashes[index]?.version ?? null) : null,
+    // A store that gives no version (an ETag-less S3 clone) gets no reuse: size alone proves nothing.
+    hashedVersion: output.sha256 === undefined && hashes[index]?.version ? hashes[index].version : null,
   }));
   await tasks.replace({ id: request.taskId, ownerId: request.ownerId, status: request.status, outputs });
   return {
@@ -97,7 +98,8 @@ async function findHashes(
     const stat = stats[index] as ObjectStat;
     if (output.sha256 !== undefined) return undefined;
     if (stat.sha256 !== undefined) return { sha256: stat.sha256, version: stat.version };
-    const reused = recorded.get(`${output.storageKey}\0${stat.size}\0${stat.version}`);
+    const reused =
+      stat.version === "" ? undefined : recorded.get(`${output.storageKey}\0${stat.size}\0${stat.version}`);
     if (reused !== undefined) return { sha256: reused.sha256, version: stat.version };
     let hashing = taken.get(output.storageKey);
     if (hashing === undefined) {
