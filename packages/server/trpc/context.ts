@@ -3,6 +3,7 @@ import type { AuthOutcome } from "../auth/auth_user.ts";
 import type { SignedAnswers } from "../hot/signed_answers.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
 import type { TaskRepository } from "../tasks/task_record.ts";
+import type { HashSlots } from "../tasks/hash_slots.ts";
 
 /** Link lifetime limits, in seconds. */
 export interface TtlLimits {
@@ -24,6 +25,8 @@ export interface AppServices {
   rateLimiter?: RateLimiter | undefined;
   /** Answers already signed this second; none means every answer is signed anew. */
   answers?: SignedAnswers | undefined;
+  /** The replica's bound on objects ingest hashes at once; none means each request's own bound only. */
+  hashSlots?: HashSlots | undefined;
   /** Whether the service can serve requests now; unset means always. */
   status?: ServiceStatus | undefined;
   /** Whether the database answers right now (`/readyz`); unset means it is not asked. */
@@ -54,6 +57,8 @@ export interface Context {
   rateLimiter?: RateLimiter | undefined;
   /** Answers already signed this second; none means every answer is signed anew. */
   answers?: SignedAnswers | undefined;
+  /** The replica's bound on objects ingest hashes at once. */
+  hashSlots?: HashSlots | undefined;
 }
 
 /**
@@ -79,5 +84,6 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     ttl: services.ttl,
     rateLimiter: services.rateLimiter,
     answers: services.answers,
+    hashSlots: services.hashSlots,
   };
 }
