@@ -92,6 +92,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       rateLimiter: services.rateLimiter,
       answers: services.answers,
       waiters: services.waiters,
+      hashSlots: services.hashSlots,
       status: {
         get databaseReady() {
           return readiness.ready;

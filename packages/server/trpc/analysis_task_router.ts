@@ -160,5 +160,7 @@ export const analysisTaskRouter = router({
     })
     .input(PutTaskRequest)
     .output(TaskEnvelope)
-    .mutation(async ({ input, ctx }) => success(await putTask(input, { tasks: ctx.tasks, signer: ctx.signer }))),
+    .mutation(async ({ input, ctx }) =>
+      success(await putTask(input, { tasks: ctx.tasks, signer: ctx.signer, hashSlots: ctx.hashSlots })),
+    ),
 });

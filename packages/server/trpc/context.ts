@@ -4,6 +4,7 @@ import type { SignedAnswers } from "../hot/signed_answers.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
 import type { TaskRepository } from "../tasks/task_record.ts";
 import type { TaskWaiters } from "../tasks/task_waiters.ts";
+import type { HashSlots } from "../tasks/hash_slots.ts";
 
 /** Link lifetime limits, in seconds. */
 export interface TtlLimits {
@@ -27,6 +28,8 @@ export interface AppServices {
   answers?: SignedAnswers | undefined;
   /** Where requests with a `wait` wait for their task; none means `wait` is ignored. */
   waiters?: TaskWaiters | undefined;
+  /** The replica's bound on objects ingest hashes at once; none means each request's own bound only. */
+  hashSlots?: HashSlots | undefined;
   /** Whether the service can serve requests now; unset means always. */
   status?: ServiceStatus | undefined;
   /** Whether the database answers right now (`/readyz`); unset means it is not asked. */
@@ -59,6 +62,8 @@ export interface Context {
   answers?: SignedAnswers | undefined;
   /** Where requests with a `wait` wait for their task. */
   waiters?: TaskWaiters | undefined;
+  /** The replica's bound on objects ingest hashes at once. */
+  hashSlots?: HashSlots | undefined;
 }
 
 /**
@@ -85,5 +90,6 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     rateLimiter: services.rateLimiter,
     answers: services.answers,
     waiters: services.waiters,
+    hashSlots: services.hashSlots,
   };
 }
