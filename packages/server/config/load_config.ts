@@ -105,6 +105,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   /** Browser origins allowed to call the API (CORS): a list, `"*"`, or none. */
   corsOrigins: readonly string[] | "*";
+  /** The Prometheus listener (`METRICS_HOST`, `METRICS_PORT`); unset when metrics are off. */
+  metrics: { host: string; port: number } | undefined;
   /** Things worth a log line at start-up (generated secrets, weak settings). */
   notices: string[];
 }
@@ -191,6 +193,8 @@ export const EnvSchema = z.object({
       "CORS_ORIGINS must be * or origins like https://app.example.com separated by commas",
     )
     .optional(),
+  METRICS_HOST: textVar("METRICS_HOST").default("127.0.0.1"),
+  METRICS_PORT: integerVar("METRICS_PORT", 0, 65535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -306,6 +310,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         : vars.CORS_ORIGINS === "*"
           ? "*"
           : vars.CORS_ORIGINS.split(",").map((origin) => origin.trim()),
+    metrics: vars.METRICS_PORT === undefined ? undefined : { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     notices,
   };
 }

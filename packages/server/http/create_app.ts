@@ -9,7 +9,9 @@ import { appRouter } from "../trpc/app_router.ts";
 import { type AppServices, createContext } from "../trpc/context.ts";
 import { allowCors } from "./allow_cors.ts";
 import { handleErrors, logFault } from "./handle_errors.ts";
+import type { ServiceMetrics } from "../metrics/service_metrics.ts";
 import { logRequests } from "./log_requests.ts";
+import { measureRequests } from "./measure_requests.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
 import { createRestHandler, restRoutes } from "./rest_handler.ts";
@@ -25,6 +27,8 @@ export interface CreateAppOptions {
   logger: Logger;
   /** Browser origins allowed by CORS (`CORS_ORIGINS`). */
   corsOrigins?: readonly string[] | "*";
+  /** The Prometheus metrics; when unset (metrics off) requests are not timed at all. */
+  metrics?: ServiceMetrics | undefined;
 }
 
 /**
@@ -45,7 +49,7 @@ export interface CreateAppOptions {
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger, corsOrigins = [] } = options;
+  const { jwt, logger, corsOrigins = [], metrics } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -92,6 +96,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   }
   router.all("/trpc/*path", authenticate, trpc);
 
+  if (metrics !== undefined) app.use(measureRequests(metrics));
   app.use(logRequests(logger));
   app.use(handleErrors(logger));
   app.use(allowCors(corsOrigins));
