@@ -16,6 +16,7 @@ import type { RateLimiter } from "./limits/rate_limiter.ts";
 import { countedRateLimiter } from "./metrics/counted_rate_limiter.ts";
 import { countedSigner } from "./metrics/counted_signer.ts";
 import type { ServiceMetrics } from "./metrics/service_metrics.ts";
+import { tracedSigner } from "./tracing/traced_signer.ts";
 import { CachedTaskRepository } from "./tasks/cached_task_repository.ts";
 import { TaskCache } from "./tasks/task_cache.ts";
 import type { TaskRepository } from "./tasks/task_record.ts";
@@ -113,7 +114,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
         ? limiter
         : countedRateLimiter(limiter, () => metrics.rateLimited());
     const storage = await createUrlSigner(config.storage, { publicBaseUrl, linkKeys: config.linkKeys });
-    const signer = metrics === undefined ? storage : countedSigner(storage, (driver) => metrics.storageError(driver));
+    const counted = metrics === undefined ? storage : countedSigner(storage, (driver) => metrics.storageError(driver));
+    const signer = config.tracing ? tracedSigner(counted) : counted;
 
     const { capacity, ttlMs, listen } = config.taskCache;
     const taskCache = capacity === 0 || ttlMs === 0 ? undefined : new TaskCache(config.taskCache);

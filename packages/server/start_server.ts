@@ -115,7 +115,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       },
       isDatabaseConnected: () => services.orm.isConnected(),
     },
-    { jwt: config.jwt, logger, corsOrigins: config.corsOrigins, metrics },
+    { jwt: config.jwt, logger, corsOrigins: config.corsOrigins, metrics, tracing: config.tracing },
   );
   handler = app.callback();
   logger.info({ url, publicBaseUrl, storage: services.signer.driver, metricsUrl }, "listening");

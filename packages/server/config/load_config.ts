@@ -12,6 +12,7 @@ import {
 } from "@taskdl/storage";
 import { z } from "zod";
 import type { RateLimitConfig } from "../limits/create_rate_limiter.ts";
+import { tracingEnabled } from "../tracing/tracing_enabled.ts";
 import { ConfigError } from "./config_error.ts";
 import { linkKeys } from "./link_keys.ts";
 import { absolute } from "./_absolute.ts";
@@ -107,6 +108,8 @@ export interface Config {
   corsOrigins: readonly string[] | "*";
   /** The Prometheus listener (`METRICS_HOST`, `METRICS_PORT`); unset when metrics are off. */
   metrics: { host: string; port: number } | undefined;
+  /** Whether traces are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`; the SDK itself is the `--import` preload's). */
+  tracing: boolean;
   /** Things worth a log line at start-up (generated secrets, weak settings). */
   notices: string[];
 }
@@ -310,6 +313,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         : vars.CORS_ORIGINS === "*"
           ? "*"
           : vars.CORS_ORIGINS.split(",").map((origin) => origin.trim()),
+    tracing: tracingEnabled(env),
     metrics: vars.METRICS_PORT === undefined ? undefined : { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     notices,
   };

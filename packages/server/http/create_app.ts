@@ -1,4 +1,5 @@
 import Router from "@koa/router";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import Koa, { type Context as KoaContext, type Middleware } from "koa";
 import type { Logger } from "pino";
 import type { JwtConfig } from "../config/load_config.ts";
@@ -27,6 +28,8 @@ export interface CreateAppOptions {
   logger: Logger;
   /** Browser origins allowed by CORS (`CORS_ORIGINS`). */
   corsOrigins?: readonly string[] | "*";
+  /** Whether traces are on: the access line then carries the trace id. */
+  tracing?: boolean;
   /** The Prometheus metrics; when unset (metrics off) requests are not timed at all. */
   metrics?: ServiceMetrics | undefined;
 }
@@ -49,7 +52,7 @@ export interface CreateAppOptions {
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger, corsOrigins = [], metrics } = options;
+  const { jwt, logger, corsOrigins = [], metrics, tracing = false } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -97,11 +100,16 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   router.all("/trpc/*path", authenticate, trpc);
 
   if (metrics !== undefined) app.use(measureRequests(metrics));
-  app.use(logRequests(logger));
+  app.use(logRequests(logger, tracing ? { traceId: activeTraceId } : {}));
   app.use(handleErrors(logger));
   app.use(allowCors(corsOrigins));
   app.use(router.routes());
   return app;
+}
+
+function activeTraceId(): string | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context === undefined || !isSpanContextValid(context) ? undefined : context.traceId;
 }
 
 /** Answers other methods with the 405 envelope and an `Allow` header. */
