@@ -140,6 +140,7 @@ export const EnvSchema = z.object({
     .trim()
     .regex(/^postgres(ql)?:\/\//, "DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL")
     .optional(),
+  EMBEDDED_POSTGRES: booleanVar("EMBEDDED_POSTGRES").default(true),
   DATABASE_POOL_MAX: integerVar("DATABASE_POOL_MAX", 1, 1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: integerVar("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(3000),
   DATABASE_STATEMENT_TIMEOUT_MS: integerVar("DATABASE_STATEMENT_TIMEOUT_MS", 100, 3_600_000).default(5000),
@@ -238,6 +239,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     throw new ConfigError(
       `DOWNLOAD_URL_TTL (${vars.DOWNLOAD_URL_TTL}) must not exceed DOWNLOAD_URL_MAX_TTL (${vars.DOWNLOAD_URL_MAX_TTL})`,
     );
+  }
+
+  if (vars.DATABASE_URL === undefined && !vars.EMBEDDED_POSTGRES) {
+    // A container image must never start a PostgreSQL of its own in an ephemeral file system.
+    throw new ConfigError("DATABASE_URL must be set when EMBEDDED_POSTGRES is false");
   }
 
   const jwksUrl = vars.JWT_JWKS_URL;

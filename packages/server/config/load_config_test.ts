@@ -82,6 +82,7 @@ test("a bad value stops start-up naming the variable, without echoing secrets", 
   const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY };
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: "abc" }, /PORT must be an integer from 0 to 65535 \(got "abc"\)/],
+    [{ EMBEDDED_POSTGRES: "false" }, /DATABASE_URL must be set when EMBEDDED_POSTGRES is false/],
     [{ METRICS_PORT: "70000" }, /METRICS_PORT must be at most 65535 \(got "70000"\)/],
     [{ PORT: "70000" }, /PORT must be at most 65535/],
     [{ PUBLIC_BASE_URL: "ftp://x" }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
