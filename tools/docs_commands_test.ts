@@ -87,7 +87,7 @@ const REGISTRY_CLIENTS: { command: RegExp; prefix: string }[] = [
  *   embedded PostgreSQL), no npm or node:test variables, none of this
  *   repository's node_modules/.bin on `PATH`; this Node first on `PATH`.
  */
-const DOC_PORTS = [3000, 4568, 10000] as const;
+const DOC_PORTS = [3000, 4568, 9464, 10000] as const;
 
 interface Block {
   doc: string;
