@@ -287,6 +287,16 @@ try {
       `(goal: at most those in flight on the killed replica); 500 answers: ${fives}; replicas died: ${died}`,
   );
   console.log(`rolling restart, per replica: ${steps.join("; ")}`);
+  const answers = new Map<string, number>();
+  for (const sample of samples) {
+    if (sample.detail === undefined) continue;
+    const what = `${sample.phase}: ${sample.status} ${sample.detail}`;
+    answers.set(what, (answers.get(what) ?? 0) + 1);
+  }
+  if (answers.size > 0) {
+    console.log("\n5xx answers, by event and body:");
+    for (const [what, count] of answers) console.log(`  ${count} × ${what}`);
+  }
   if (faults.size > 0) {
     console.log("\nthe replicas logged (errors, by message):");
     for (const [what, count] of faults) console.log(`  ${count} × ${what}`);
