@@ -87,7 +87,7 @@ const REGISTRY_CLIENTS: { command: RegExp; prefix: string }[] = [
  *   embedded PostgreSQL), no npm or node:test variables, none of this
  *   repository's node_modules/.bin on `PATH`; this Node first on `PATH`.
  */
-const DOC_PORTS = [3000, 4568, 10000] as const;
+const DOC_PORTS = [3000, 4568, 9464, 10000] as const;
 
 interface Block {
   doc: string;
@@ -335,10 +335,13 @@ function freshShellEnv(): NodeJS.ProcessEnv {
 /** SANDBOX, for the text of a command. */
 async function localize(script: string): Promise<string> {
   let text = script.replace(/(^|[\s"'=(])\.data\//g, `$1${sandbox.dataDir}/`);
-  text = text.replace(/(127\.0\.0\.1:|--blobPort |port: )(\d+)\b/g, (match, prefix: string, port: string) => {
-    const mapped = sandbox.ports.get(Number(port));
-    return mapped === undefined ? match : `${prefix}${mapped}`;
-  });
+  text = text.replace(
+    /(127\.0\.0\.1:|--blobPort |port: |METRICS_PORT=)(\d+)\b/g,
+    (match, prefix: string, port: string) => {
+      const mapped = sandbox.ports.get(Number(port));
+      return mapped === undefined ? match : `${prefix}${mapped}`;
+    },
+  );
   for (const url of new Set(text.match(/postgres:\/\/[^\s"']+/g) ?? [])) {
     const database = await createTestDatabase();
     sandbox.databases.push(database);

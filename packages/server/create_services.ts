@@ -14,6 +14,10 @@ import { startEmbeddedPostgres } from "./embedded_postgres/start_embedded_postgr
 import { SignedAnswers } from "./hot/signed_answers.ts";
 import { createRateLimiter } from "./limits/create_rate_limiter.ts";
 import type { RateLimiter } from "./limits/rate_limiter.ts";
+import { countedRateLimiter } from "./metrics/counted_rate_limiter.ts";
+import { countedSigner } from "./metrics/counted_signer.ts";
+import type { ServiceMetrics } from "./metrics/service_metrics.ts";
+import { tracedSigner } from "./tracing/traced_signer.ts";
 import { CachedTaskRepository } from "./tasks/cached_task_repository.ts";
 import { TaskCache } from "./tasks/task_cache.ts";
 import type { TaskRepository } from "./tasks/task_record.ts";
@@ -55,6 +59,8 @@ export interface CreateServicesOptions {
   logger: Logger;
   /** The origin the service's own links start with. */
   publicBaseUrl: string;
+  /** The Prometheus metrics, when they are on (`METRICS_PORT`): their hooks are installed only then. */
+  metrics?: ServiceMetrics | undefined;
 }
 
 const POOL_CLOSE_TIMEOUT_MS = 5000;
@@ -82,7 +88,7 @@ const INGEST_HASH_SLOTS = 4;
  * ```
  */
 export async function createServices(config: Config, options: CreateServicesOptions): Promise<Services> {
-  const { logger, publicBaseUrl } = options;
+  const { logger, publicBaseUrl, metrics } = options;
   const built: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const step of built.reverse()) await step().catch((error) => logger.warn({ err: error }, "cleanup failed"));
@@ -109,14 +115,22 @@ export async function createServices(config: Config, options: CreateServicesOpti
         logger.warn({ timeoutMs: POOL_CLOSE_TIMEOUT_MS }, "the database pool did not close in time; going on"),
       ),
     );
-    const rateLimiter = createRateLimiter(config.rateLimit, logger);
-    if (rateLimiter !== undefined) built.push(() => rateLimiter.close());
-    const signer = await createUrlSigner(config.storage, { publicBaseUrl, linkKeys: config.linkKeys });
+    const limiter = createRateLimiter(config.rateLimit, logger);
+    if (limiter !== undefined) built.push(() => limiter.close());
+    const rateLimiter =
+      limiter === undefined || metrics === undefined
+        ? limiter
+        : countedRateLimiter(limiter, () => metrics.rateLimited());
+    const storage = await createUrlSigner(config.storage, { publicBaseUrl, linkKeys: config.linkKeys });
+    const counted = metrics === undefined ? storage : countedSigner(storage, (driver) => metrics.storageError(driver));
+    const signer = config.tracing ? tracedSigner(counted) : counted;
 
     const { capacity, ttlMs, listen } = config.taskCache;
     const taskCache = capacity === 0 || ttlMs === 0 ? undefined : new TaskCache(config.taskCache);
     const database = new PgTaskRepository(orm, { statementTimeoutMs: config.databaseStatementTimeoutMs });
-    const tasks = taskCache === undefined ? database : new CachedTaskRepository(database, taskCache);
+    const onLookup =
+      metrics === undefined ? undefined : (hit: boolean) => (hit ? metrics.cacheHit() : metrics.cacheMiss());
+    const tasks = taskCache === undefined ? database : new CachedTaskRepository(database, taskCache, { onLookup });
 
     const readiness = new DatabaseReadiness(orm, {
       logger,
@@ -135,6 +149,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       ? undefined
       : new TaskChangeListener(config.databaseListenUrl ?? databaseUrl, {
           onChange: (taskId) => {
+            metrics?.changeNotice();
             taskCache?.invalidate(taskId);
             waiters.notify(taskId);
           },
@@ -155,6 +170,11 @@ export async function createServices(config: Config, options: CreateServicesOpti
       listener.start();
       built.push(() => listener.close());
     }
+    metrics?.setSources({
+      cacheEntries: taskCache === undefined ? undefined : () => taskCache.weight,
+      pool: () => poolConnections(orm),
+      listenerUp: listener === undefined ? undefined : () => listener.listening,
+    });
     return {
       databaseUrl,
       embeddedDatabase,
@@ -200,6 +220,18 @@ async function startEmbedded(
   });
   logger.info({ port: embedded.port, dir: cluster.dir }, "embedded PostgreSQL ready");
   return { url: embedded.url, dir: cluster.dir, stop: () => embedded.stop() };
+}
+
+// pg's Pool behind the ORM, read when Prometheus scrapes; nothing while the ORM is not connected (asking then
+// would connect it again, after a shutdown say).
+async function poolConnections(orm: MikroORM): Promise<{ idle: number; used: number; waiting: number } | undefined> {
+  const connection = orm.em.getDriver().getConnection() as unknown as {
+    connected?: boolean;
+    getNativeClient(): Promise<{ totalCount: number; idleCount: number; waitingCount: number }>;
+  };
+  if (connection.connected !== true) return undefined;
+  const pool = await connection.getNativeClient();
+  return { idle: pool.idleCount, used: pool.totalCount - pool.idleCount, waiting: pool.waitingCount };
 }
 
 function withDeadline(promise: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {

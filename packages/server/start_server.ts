@@ -10,6 +10,8 @@ import { MESSAGES } from "./envelope/messages.ts";
 import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
 import { DrainableServer } from "./http/drain_server.ts";
+import { ServiceMetrics } from "./metrics/service_metrics.ts";
+import { serveMetrics } from "./metrics/serve_metrics.ts";
 import { hostForUrl, listen } from "./startup/listen.ts";
 
 /** A started service. */
@@ -26,6 +28,8 @@ export interface RunningServer {
   signer: UrlSigner;
   /** The embedded PostgreSQL's cluster folder; unset when the database is `DATABASE_URL`'s. */
   embeddedDatabase: string | undefined;
+  /** Where Prometheus scrapes, e.g. `http://127.0.0.1:9464/metrics`; unset when metrics are off. */
+  metricsUrl: string | undefined;
   /** Whether every replica's task changes reach this one's cache now (`TASK_CACHE_LISTEN`). */
   taskCacheListening(): boolean;
   /**
@@ -76,10 +80,20 @@ export async function startServer(config: Config, options: StartServerOptions): 
   const url = `http://${hostForUrl(config.host)}:${port}`;
   const publicBaseUrl = config.publicBaseUrl ?? url;
 
+  const metrics = config.metrics === undefined ? undefined : new ServiceMetrics();
+  const metricsServer = metrics === undefined ? undefined : serveMetrics(metrics);
+  const closeMetrics = () =>
+    metricsServer?.listening ? new Promise<void>((resolve) => metricsServer.close(() => resolve())) : Promise.resolve();
+  let metricsUrl: string | undefined;
   let services: Services;
   try {
-    services = await createServices(config, { logger, publicBaseUrl });
+    if (metricsServer !== undefined && config.metrics !== undefined) {
+      await listen(metricsServer, config.metrics.port, config.metrics.host);
+      metricsUrl = `http://${hostForUrl(config.metrics.host)}:${(metricsServer.address() as AddressInfo).port}/metrics`;
+    }
+    services = await createServices(config, { logger, publicBaseUrl, metrics });
   } catch (error) {
+    await closeMetrics();
     await drainable.close(0);
     throw error;
   }
@@ -103,10 +117,17 @@ export async function startServer(config: Config, options: StartServerOptions): 
       },
       isDatabaseConnected: () => services.orm.isConnected(),
     },
-    { jwt: config.jwt, logger, corsOrigins: config.corsOrigins, publicBaseUrl },
+    {
+      jwt: config.jwt,
+      logger,
+      corsOrigins: config.corsOrigins,
+      publicBaseUrl,
+      metrics,
+      tracing: config.tracing,
+    },
   );
   handler = app.callback();
-  logger.info({ url, publicBaseUrl, storage: services.signer.driver }, "listening");
+  logger.info({ url, publicBaseUrl, storage: services.signer.driver, metricsUrl }, "listening");
 
   let closing: Promise<void> | undefined;
   return {
@@ -116,6 +137,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     orm: services.orm,
     signer: services.signer,
     embeddedDatabase: services.embeddedDatabase,
+    metricsUrl,
     taskCacheListening: () => listener?.listening ?? false,
     close: () =>
       (closing ??= (async () => {
@@ -126,6 +148,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
           logger.info({ inFlight, timeoutMs: config.shutdownTimeoutMs }, "waiting for requests in flight");
         await drainable.close(config.shutdownTimeoutMs);
         await services.close();
+        await closeMetrics();
       })()),
   };
 }

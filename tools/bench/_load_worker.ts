@@ -23,6 +23,8 @@ export interface Sample {
   startedAt: number;
   ms: number;
   taskId?: string;
+  /** The start of a 5xx answer's body: who answered it (a proxy's page, or the service's envelope). */
+  detail?: string;
 }
 
 let phase = "warm-up";
@@ -38,10 +40,12 @@ async function timed(
   const startedAt = performance.now();
   const tagged = phase;
   let status: number | "error";
+  let detail: string | undefined;
   try {
     const res = await request();
-    await res.arrayBuffer();
+    const body = await res.text();
     status = res.status;
+    if (status >= 500) detail = body.replace(/\s+/g, " ").slice(0, 100);
   } catch {
     status = "error";
   }
@@ -52,6 +56,7 @@ async function timed(
     startedAt,
     ms: performance.now() - startedAt,
     ...(taskId === undefined ? {} : { taskId }),
+    ...(detail === undefined ? {} : { detail }),
   });
   return status;
 }

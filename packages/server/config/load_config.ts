@@ -12,6 +12,7 @@ import {
 } from "@taskdl/storage";
 import { z } from "zod";
 import type { RateLimitConfig } from "../limits/create_rate_limiter.ts";
+import { tracingEnabled } from "../tracing/tracing_enabled.ts";
 import { ConfigError } from "./config_error.ts";
 import { linkKeys } from "./link_keys.ts";
 import { absolute } from "./_absolute.ts";
@@ -107,6 +108,10 @@ export interface Config {
   rateLimit: RateLimitConfig;
   /** Browser origins allowed to call the API (CORS): a list, `"*"`, or none. */
   corsOrigins: readonly string[] | "*";
+  /** The Prometheus listener (`METRICS_HOST`, `METRICS_PORT`); unset when metrics are off. */
+  metrics: { host: string; port: number } | undefined;
+  /** Whether traces are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`; the SDK itself is the `--import` preload's). */
+  tracing: boolean;
   /** Things worth a log line at start-up (generated secrets, weak settings). */
   notices: string[];
 }
@@ -137,6 +142,7 @@ export const EnvSchema = z.object({
     .trim()
     .regex(/^postgres(ql)?:\/\//, "DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL")
     .optional(),
+  EMBEDDED_POSTGRES: booleanVar("EMBEDDED_POSTGRES").default(true),
   DATABASE_POOL_MAX: integerVar("DATABASE_POOL_MAX", 1, 1000).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: integerVar("DATABASE_CONNECT_TIMEOUT_MS", 100, 600_000).default(3000),
   DATABASE_STATEMENT_TIMEOUT_MS: integerVar("DATABASE_STATEMENT_TIMEOUT_MS", 100, 3_600_000).default(5000),
@@ -196,6 +202,8 @@ export const EnvSchema = z.object({
       "CORS_ORIGINS must be * or origins like https://app.example.com separated by commas",
     )
     .optional(),
+  METRICS_HOST: textVar("METRICS_HOST").default("127.0.0.1"),
+  METRICS_PORT: integerVar("METRICS_PORT", 0, 65535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -236,6 +244,11 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     throw new ConfigError(
       `DOWNLOAD_URL_TTL (${vars.DOWNLOAD_URL_TTL}) must not exceed DOWNLOAD_URL_MAX_TTL (${vars.DOWNLOAD_URL_MAX_TTL})`,
     );
+  }
+
+  if (vars.DATABASE_URL === undefined && !vars.EMBEDDED_POSTGRES) {
+    // A container image must never start a PostgreSQL of its own in an ephemeral file system.
+    throw new ConfigError("DATABASE_URL must be set when EMBEDDED_POSTGRES is false");
   }
 
   const jwksUrl = vars.JWT_JWKS_URL;
@@ -316,6 +329,8 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
         : vars.CORS_ORIGINS === "*"
           ? "*"
           : vars.CORS_ORIGINS.split(",").map((origin) => origin.trim()),
+    tracing: tracingEnabled(env),
+    metrics: vars.METRICS_PORT === undefined ? undefined : { host: vars.METRICS_HOST, port: vars.METRICS_PORT },
     notices,
   };
 }

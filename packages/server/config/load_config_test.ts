@@ -34,6 +34,7 @@ test("defaults: port 3000 on 127.0.0.1, embedded database, local storage in DATA
   assert.equal(config.seedDemo, true);
   assert.equal(config.logLevel, "info");
   assert.deepEqual(config.taskCache, { capacity: 200_000, ttlMs: 10_000, listen: true });
+  assert.equal(config.metrics, undefined);
 });
 
 test("every variable is read by its exact name", () => {
@@ -59,6 +60,8 @@ test("every variable is read by its exact name", () => {
     DOWNLOAD_URL_MAX_TTL: "7200",
     SEED_DEMO: "off",
     LOG_LEVEL: "warn",
+    METRICS_HOST: "0.0.0.0",
+    METRICS_PORT: "9464",
   });
   assert.equal(config.port, 8080);
   assert.equal(config.host, "0.0.0.0");
@@ -75,12 +78,15 @@ test("every variable is read by its exact name", () => {
   assert.equal(config.seedDemo, false);
   assert.equal(config.logLevel, "warn");
   assert.deepEqual(config.taskCache, { capacity: 5000, ttlMs: 2500, listen: false });
+  assert.deepEqual(config.metrics, { host: "0.0.0.0", port: 9464 });
 });
 
 test("a bad value stops start-up naming the variable, without echoing secrets", () => {
   const base = { DATA_DIR: dataDir, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY };
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: "abc" }, /PORT must be an integer from 0 to 65535 \(got "abc"\)/],
+    [{ EMBEDDED_POSTGRES: "false" }, /DATABASE_URL must be set when EMBEDDED_POSTGRES is false/],
+    [{ METRICS_PORT: "70000" }, /METRICS_PORT must be at most 65535 \(got "70000"\)/],
     [{ PORT: "70000" }, /PORT must be at most 65535/],
     [{ PUBLIC_BASE_URL: "ftp://x" }, /PUBLIC_BASE_URL must be an http\(s\) URL/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL must be a postgres:\/\//],

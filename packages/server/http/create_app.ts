@@ -1,4 +1,5 @@
 import Router from "@koa/router";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import Koa, { type Context as KoaContext, type Middleware } from "koa";
 import type { Logger } from "pino";
 import type { JwtConfig } from "../config/load_config.ts";
@@ -9,7 +10,9 @@ import { appRouter } from "../trpc/app_router.ts";
 import { type AppServices, createContext } from "../trpc/context.ts";
 import { allowCors } from "./allow_cors.ts";
 import { handleErrors, logFault } from "./handle_errors.ts";
+import type { ServiceMetrics } from "../metrics/service_metrics.ts";
 import { logRequests } from "./log_requests.ts";
+import { measureRequests } from "./measure_requests.ts";
 import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
 import { createRestHandler, restRoutes } from "./rest_handler.ts";
@@ -27,6 +30,10 @@ export interface CreateAppOptions {
   corsOrigins?: readonly string[] | "*";
   /** The service's public origin (`PUBLIC_BASE_URL`, else where it listens): where expired links send clients. */
   publicBaseUrl?: string;
+  /** Whether traces are on: the access line then carries the trace id. */
+  tracing?: boolean;
+  /** The Prometheus metrics; when unset (metrics off) requests are not timed at all. */
+  metrics?: ServiceMetrics | undefined;
 }
 
 /**
@@ -47,7 +54,7 @@ export interface CreateAppOptions {
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger, corsOrigins = [], publicBaseUrl } = options;
+  const { jwt, logger, corsOrigins = [], publicBaseUrl, metrics, tracing = false } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -94,11 +101,17 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   }
   router.all("/trpc/*path", authenticate, trpc);
 
-  app.use(logRequests(logger));
+  if (metrics !== undefined) app.use(measureRequests(metrics));
+  app.use(logRequests(logger, tracing ? { traceId: activeTraceId } : {}));
   app.use(handleErrors(logger));
   app.use(allowCors(corsOrigins));
   app.use(router.routes());
   return app;
+}
+
+function activeTraceId(): string | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context === undefined || !isSpanContextValid(context) ? undefined : context.traceId;
 }
 
 /** Answers other methods with the 405 envelope and an `Allow` header. */

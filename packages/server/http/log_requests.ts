@@ -4,6 +4,12 @@ import type { Logger } from "pino";
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Options of {@linkcode logRequests}. */
+export interface LogRequestsOptions {
+  /** The active trace's id, logged as `traceId`; unset when traces are off. */
+  traceId?: () => string | undefined;
+}
+
 /**
  * Gives each request an id (a sane incoming `X-Request-Id`, else a new UUID),
  * echoes it, sets the headers every answer carries, and logs one access line
@@ -12,6 +18,7 @@ const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * and link signatures.
  *
  * @param logger Where access lines go.
+ * @param options `traceId`, the active trace's id, when traces are on.
  * @returns The middleware.
  *
  * @example
@@ -19,9 +26,12 @@ const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * app.use(logRequests(logger));
  * ```
  */
-export function logRequests(logger: Logger): Middleware {
+export function logRequests(logger: Logger, options: LogRequestsOptions = {}): Middleware {
+  const { traceId } = options;
   return async function access(ctx, next) {
     const started = performance.now();
+    // Read while the request's span is the active one.
+    const trace = traceId?.();
     const incoming = ctx.get("X-Request-Id");
     const requestId = INCOMING_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
@@ -33,6 +43,7 @@ export function logRequests(logger: Logger): Middleware {
       logger.info(
         {
           reqId: requestId,
+          ...(trace === undefined ? {} : { traceId: trace }),
           method: ctx.method,
           path: ctx.path,
           status: ctx.res.statusCode,

@@ -1,6 +1,12 @@
 import type { TaskCache } from "./task_cache.ts";
 import type { RecordedHash, TaskRecord, TaskRepository } from "./task_record.ts";
 
+/** Options of {@linkcode CachedTaskRepository}. */
+export interface CachedTaskRepositoryOptions {
+  /** Told of each look-up whether the cache answered it; unset when nothing counts them. */
+  onLookup?: (hit: boolean) => void;
+}
+
 /**
  * A task repository with the finished-task cache in front: a cached task
  * (or an id known not to exist) is answered with no query at all; a miss
@@ -19,19 +25,23 @@ import type { RecordedHash, TaskRecord, TaskRepository } from "./task_record.ts"
 export class CachedTaskRepository implements TaskRepository {
   #inner: TaskRepository;
   #cache: TaskCache;
+  #onLookup: ((hit: boolean) => void) | undefined;
 
   /**
    * @param inner The repository behind the cache.
    * @param cache The cache, shared by requests.
+   * @param options `onLookup`, told of each look-up whether the cache answered it (the metrics' hook).
    */
-  constructor(inner: TaskRepository, cache: TaskCache) {
+  constructor(inner: TaskRepository, cache: TaskCache, options: CachedTaskRepositoryOptions = {}) {
     this.#inner = inner;
     this.#cache = cache;
+    this.#onLookup = options.onLookup;
   }
 
   /** @inheritdoc */
   async findWithOutputs(id: string): Promise<TaskRecord | null> {
     const cached = this.#cache.get(id);
+    this.#onLookup?.(cached !== undefined);
     if (cached !== undefined) return cached;
     const epoch = this.#cache.epoch;
     const record = await this.#inner.findWithOutputs(id);
