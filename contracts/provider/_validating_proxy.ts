@@ -117,13 +117,7 @@ export async function startValidatingProxy(target: string, document: OpenApi): P
     });
     const body = Buffer.from(await upstream.arrayBuffer());
     if (req.method !== "HEAD")
-      check(
-        req.method ?? "GET",
-        url,
-        upstream.status,
-        upstream.headers,
-        body.toString("utf8"),
-      );
+      check(req.method ?? "GET", url, upstream.status, upstream.headers, body.toString("utf8"));
     const out: Record<string, string> = {};
     upstream.headers.forEach((value, name) => {
       if (name !== "content-encoding" && name !== "transfer-encoding" && name !== "connection") out[name] = value;

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import {
   ObjectNotFoundError,
   type ObjectStat,
@@ -40,6 +41,8 @@ export function countedSigner(signer: UrlSigner, onError: (driver: string) => vo
       return typeof url === "string" ? url : url.catch(fault);
     },
     stat: (key: string): Promise<ObjectStat> => signer.stat(key).catch(fault),
+    // Opening the stream counts; a stream that fails later is the hashing's to report (ingest answers 503).
+    read: (key: string): Promise<Readable> => signer.read(key).catch(fault),
     write: (key: string, body: Uint8Array | string, options?: WriteOptions): Promise<void> =>
       signer.write(key, body, options).catch(fault),
   };

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { ObjectStat, SignOptions, UrlSigner, WriteOptions } from "@taskdl/storage";
 
@@ -61,6 +62,7 @@ export function tracedSigner(signer: UrlSigner): UrlSigner {
       });
     },
     stat: (key: string): Promise<ObjectStat> => traced("storage.stat", () => signer.stat(key)),
+    read: (key: string): Promise<Readable> => traced("storage.read", () => signer.read(key)),
     write: (key: string, body: Uint8Array | string, options?: WriteOptions): Promise<void> =>
       traced("storage.write", () => signer.write(key, body, options)),
   };
