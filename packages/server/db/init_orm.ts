@@ -76,8 +76,17 @@ export async function initOrm(databaseUrl: string, options: InitOrmOptions = {})
   return orm;
 }
 
+/** The advisory lock replicas take to migrate one at a time (any fixed number; this is "taskdl" in ASCII). */
+export const MIGRATION_LOCK = 0x7461736b646c;
+
 /**
- * Applies the committed migrations that have not run yet.
+ * Applies the committed migrations that have not run yet, one replica at a
+ * time: replicas that start together on a new database (a Deployment scaled
+ * up) would otherwise create the same tables at once and all but one fail.
+ * All pending migrations run in one transaction that first takes
+ * `pg_advisory_xact_lock` — held by the transaction, not the session, so it
+ * works through a transaction-pooling PgBouncer too; the next replica gets
+ * the lock after the commit and finds nothing left to do.
  *
  * @param orm The ORM.
  * @throws When the database cannot be reached or a migration fails.
@@ -88,5 +97,28 @@ export async function initOrm(databaseUrl: string, options: InitOrmOptions = {})
  * ```
  */
 export async function migrateOrm(orm: MikroORM): Promise<void> {
-  await orm.migrator.up();
+  // The migrator's own table is created when it starts, outside any transaction we could give it: two replicas
+  // creating it at once collide, and the one that lost finds it there when it tries again.
+  // (`getExecuted` starts it, with its table, through the public API.)
+  await retryOnce(() => orm.migrator.getExecuted().then(() => undefined), isCreatedMeanwhile);
+  const connection = orm.em.getConnection();
+  await connection.transactional(async (trx) => {
+    await connection.execute("select pg_advisory_xact_lock(?)", [MIGRATION_LOCK], "run", trx);
+    await orm.migrator.up({ transaction: trx });
+  });
+}
+
+async function retryOnce(work: () => Promise<void>, retry: (error: unknown) => boolean): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!retry(error)) throw error;
+    await work();
+  }
+}
+
+// 42P07 duplicate_table, and 23505 on pg_type: what PostgreSQL answers a `create table if not exists` that lost a race.
+function isCreatedMeanwhile(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "42P07" || code === "23505";
 }

@@ -80,3 +80,24 @@ test("concurrent replaces of one task leave one of them whole", async () => {
   const winner = versions.find((version) => version.ownerId === final?.ownerId);
   assert.deepEqual(final, winner);
 });
+
+test("replicas that start together on an empty database migrate it once, one after the other", async () => {
+  const fresh = await createTestDatabase();
+  const orms: MikroORM[] = [];
+  try {
+    // Five replicas at once (a Deployment scaled up on a new database); each pool as small as it may be.
+    const started = await Promise.allSettled(Array.from({ length: 5 }, () => initOrm(fresh.url, { poolMax: 1 })));
+    for (const result of started) if (result.status === "fulfilled") orms.push(result.value);
+    assert.deepEqual(
+      started.filter((result) => result.status === "rejected").map((result) => String(result.reason)),
+      [],
+    );
+    const [first] = orms;
+    assert.ok(first !== undefined);
+    const executed = await first.migrator.getExecuted();
+    assert.equal(executed.length, 2, "each migration recorded once");
+  } finally {
+    for (const started of orms) await started.close();
+    await fresh.drop();
+  }
+});
