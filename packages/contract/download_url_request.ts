@@ -22,7 +22,10 @@ function wholeSeconds(bounds: {
     // Typed as the number clients send; at run time the REST path hands over the query string.
     (value: number) => {
       const raw: unknown = value;
-      return typeof raw === "string" && raw !== "" && !/^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? Number.NaN : raw;
+      // An empty value coerces to 0: below expiresIn's minimum anyway, but a valid wait, so refused as such here.
+      if (typeof raw !== "string") return raw;
+      if (raw === "") return bounds.min > 0 ? raw : Number.NaN;
+      return /^-?[0-9]+(\.[0-9]+)?$/.test(raw) ? raw : Number.NaN;
     },
     seconds,
   );
