@@ -3,6 +3,7 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { join } from "node:path";
 import type { DownloadUrlResp, DownloadUrlVo } from "@taskdl/contract";
+import { CliError, EXIT } from "./exit_codes.ts";
 import { downloadFile, type FileResult, type FileStatus } from "./download_file.ts";
 import { LinkSource } from "./link_source.ts";
 import type { Progress } from "./progress.ts";
@@ -100,7 +101,12 @@ export async function pullTask(first: DownloadUrlResp, options: PullTaskOptions)
     progress.line(`refused   ${error}`);
   }
 
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new CliError(EXIT.usage, `Cannot use the folder ${JSON.stringify(dir)}: ${code}`);
+  }
   const agents = {
     http: new HttpAgent({ keepAlive: true, maxSockets: parallel }),
     https: new HttpsAgent({ keepAlive: true, maxSockets: parallel }),

@@ -36,6 +36,8 @@ export interface TcpProxy {
   connections: number;
   /** Connections cut by a `cutAfterBytes` plan so far. */
   cuts: number;
+  /** The most client connections open at once so far. */
+  peakOpen: number;
   /** Sets the counters back to 0 (the connection numbers that plans see go on). */
   resetCounters(): void;
   /** Stops listening and destroys every open connection. */
@@ -65,9 +67,14 @@ export async function startTcpProxy(targetPort: number, options: StartTcpProxyOp
   const open = new Set<Socket>();
   let connectionNumber = 0;
 
+  let clients = 0;
   const server = createServer((client) => {
     open.add(client);
-    client.on("close", () => open.delete(client));
+    proxy.peakOpen = Math.max(proxy.peakOpen, ++clients);
+    client.on("close", () => {
+      open.delete(client);
+      clients--;
+    });
     client.on("error", () => {});
     proxy.connections++;
     const decided: TcpProxyPlan = plan(connectionNumber++);
@@ -125,11 +132,13 @@ export async function startTcpProxy(targetPort: number, options: StartTcpProxyOp
     bytesToTarget: 0,
     connections: 0,
     cuts: 0,
+    peakOpen: 0,
     resetCounters() {
       proxy.bytesToClients = 0;
       proxy.bytesToTarget = 0;
       proxy.connections = 0;
       proxy.cuts = 0;
+      proxy.peakOpen = clients;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -41,6 +41,7 @@ test("forwards a connection and counts the bytes that cross it", async () => {
     assert.ok(proxy.bytesToClients < BODY.length + 1024, "no more than the headers besides");
     assert.ok(proxy.bytesToTarget > 0);
     assert.equal(proxy.connections, 1);
+    assert.equal(proxy.peakOpen, 1);
     proxy.resetCounters();
     assert.equal(proxy.bytesToClients, 0);
   } finally {
