@@ -54,6 +54,7 @@ describe("taskdl pull on local storage", () => {
     const total = FILES.reduce((sum, file) => sum + file.content.length, 0);
     assert.ok(proxy.bytesToClients >= total && proxy.bytesToClients < total + 10_000, String(proxy.bytesToClients));
     // Off a terminal: a plain line per file and a summary; no carriage return, no escape sequence.
+    // deno-lint-ignore no-control-regex -- finding control characters is the point
     assert.doesNotMatch(run.stderr, /[\r\u001b]/);
     assert.match(run.stderr, /^verified {2}ndvi_result\.tif \(3\.00 MiB, 3\.00 MiB transferred\)$/m);
     assert.match(run.stderr, /^verified {2}Übersicht – 日本語\.csv \(8 B, 8 B transferred\)$/m);
