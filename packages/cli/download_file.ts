@@ -5,7 +5,6 @@ import { type Agent as HttpAgent, type IncomingMessage, request as httpRequest }
 import { type Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { DownloadUrlVo } from "@taskdl/contract";
 import type { LinkSource } from "./link_source.ts";
 import { retryDelay } from "./retry_delay.ts";
@@ -326,11 +325,7 @@ export async function downloadFile(expected: DownloadUrlVo, options: DownloadFil
         },
       });
       try {
-        await pipeline(
-          response,
-          counter,
-          createWriteStream(partial, { flags: append ? "a" : "w", flush: true, highWaterMark: 1 << 20 }),
-        );
+        await writeBody(response, counter, partial, append);
       } catch (error) {
         if (tooLong) {
           await startOver();
@@ -356,6 +351,39 @@ export async function downloadFile(expected: DownloadUrlVo, options: DownloadFil
     if (error instanceof FileFailure) return result("failed", undefined, error.message);
     return result("failed", undefined, `cannot download "${fileName}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * Streams a body through the hashing counter into the partial file. When
+ * the connection breaks, every byte already received is still written (and
+ * flushed) before this rejects, so a resume asks only for what is missing.
+ */
+function writeBody(response: IncomingMessage, counter: Transform, partial: string, append: boolean): Promise<void> {
+  const file = createWriteStream(partial, { flags: append ? "a" : "w", flush: true, highWaterMark: 1 << 20 });
+  return new Promise<void>((resolve, reject) => {
+    let failure: unknown;
+    let ended = false;
+    const endEarly = (error: unknown) => {
+      failure ??= error;
+      if (!ended) {
+        ended = true;
+        counter.end();
+      }
+    };
+    response.on("error", endEarly);
+    response.on("close", () => {
+      if (!response.complete) endEarly(new Error("the connection closed early"));
+    });
+    counter.on("error", (error) => {
+      failure ??= error;
+      file.destroy();
+    });
+    file.on("error", (error) => {
+      failure ??= error;
+    });
+    file.on("close", () => (failure === undefined ? resolve() : reject(failure)));
+    response.pipe(counter).pipe(file);
+  });
 }
 
 /** Makes a rename durable: flushes the folder's entry (POSIX; Windows cannot open folders). */

@@ -90,6 +90,7 @@ export class Progress {
   start(fileName: string, size: number, done: number): void {
     this.#active.set(fileName, { size, done, startedAt: Date.now(), receivedThisRun: 0 });
     this.#doneBytes += done;
+    this.#draw();
   }
 
   /** Bytes of a file arrived. */
@@ -146,7 +147,8 @@ export class Progress {
 
   #draw(): void {
     if (this.#options.mode !== "bars" || this.#timer === undefined) return;
-    const width = Math.max(40, (this.#stream.columns ?? 80) - 1);
+    // A pseudo-terminal may say 0 columns: take 80 then.
+    const width = Math.max(40, (this.#stream.columns || 80) - 1);
     const now = Date.now();
     const lines: string[] = [];
     for (const [name, active] of this.#active) {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startTcpProxy, startTestServer, type TcpProxy, type TestServer } from "@taskdl/testing";
@@ -160,5 +162,90 @@ describe("taskdl pull on local storage", () => {
     assert.match(run.stderr, /^taskdl: Cannot use the folder ".*taken\/sub": (EEXIST|ENOTDIR)$/m);
     mkdirSync(join(dir, "free"));
     assert.equal((await runTaskdl(["pull", "pull-local", "--out", join(dir, "free")], { env })).status, EXIT.ok);
+  });
+});
+
+describe("file names from the API are untrusted", () => {
+  // A hostile stand-in for the API (the real service refuses to record these names): each name's link serves bytes.
+  const NAMES = [
+    "../escaped.txt",
+    "/tmp/absolute.txt",
+    "sub/dir.txt",
+    "back\\slash.txt",
+    "nul\u0000byte",
+    "CON",
+    "aux.tif",
+    "dots.",
+    "ok.txt",
+    "ok.txt",
+  ];
+  const BODY = "hostile bytes";
+  const hostile = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/files") {
+      res.end(BODY);
+      return;
+    }
+    const { port } = hostile.address() as AddressInfo;
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, "Z");
+    const downloadUrls = NAMES.map((fileName, i) => ({
+      fileName,
+      downloadUrl: `http://127.0.0.1:${port}/files?n=${i}`,
+      fileSize: BODY.length,
+      expiresAt,
+      sha256: sha256(BODY),
+    }));
+    res.setHeader("Content-Type", "application/json");
+    res.end(
+      JSON.stringify({
+        code: 200,
+        message: "success",
+        data: { taskId: "evil", downloadUrls, totalSize: BODY.length * NAMES.length },
+      }),
+    );
+  });
+  before(() => new Promise<void>((resolve) => hostile.listen(0, "127.0.0.1", resolve)));
+  after(() => new Promise<void>((resolve) => hostile.close(() => resolve())));
+
+  test("a name that would leave the folder, or a device or NUL name, is refused and never written: exit 1", async () => {
+    const parent = tempDir();
+    const dir = join(parent, "evil");
+    const { port } = hostile.address() as AddressInfo;
+    const run = await runTaskdl(["pull", "evil", "--json"], {
+      cwd: parent,
+      env: { TASKDL_URL: `http://127.0.0.1:${port}`, TASKDL_TOKEN: "t0ken" },
+    });
+    assert.equal(run.status, EXIT.failed, run.stderr);
+    assert.deepEqual(listDir(parent), ["evil"], "nothing beside the folder");
+    assert.deepEqual(listDir(dir), ["ok.txt"], "only the safe name, once");
+    assert.ok(!existsSync("/tmp/absolute.txt"));
+    assert.ok(!readdirSync(join(parent, "..")).includes("escaped.txt"));
+    const summary = JSON.parse(run.stdout) as PullSummary;
+    assert.deepEqual(
+      summary.files.map((file) => file.status),
+      ["refused", "refused", "refused", "refused", "refused", "refused", "refused", "refused", "verified", "refused"],
+    );
+    for (const [name, reason] of [
+      ['"../escaped.txt"', "contains a path separator"],
+      ['"/tmp/absolute.txt"', "contains a path separator"],
+      ['"nul\\u0000byte"', "contains a NUL byte"],
+      ['"CON"', "is a reserved device name on Windows"],
+      ['"aux.tif"', "is a reserved device name on Windows"],
+      ['"dots."', "ends with a dot or a space"],
+      ['"ok.txt"', "is listed twice"],
+    ]) {
+      assert.ok(run.stderr.includes(`Refusing the file name ${name}: it ${reason}`), `${name}: ${run.stderr}`);
+    }
+  });
+
+  test("taskdl urls leaves refused names out of every export, exit 1", async () => {
+    const { port } = hostile.address() as AddressInfo;
+    const env = { TASKDL_URL: `http://127.0.0.1:${port}`, TASKDL_TOKEN: "t0ken" };
+    for (const format of ["aria2", "sha256sum", "curl", "json"]) {
+      const run = await runTaskdl(["urls", "evil", "--format", format], { env });
+      assert.equal(run.status, EXIT.failed, format);
+      assert.doesNotMatch(run.stdout, /escaped|absolute|CON|aux|dots|nul/, format);
+      assert.match(run.stdout, /ok\.txt/, format);
+    }
   });
 });

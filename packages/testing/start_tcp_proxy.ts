@@ -1,13 +1,16 @@
-import { createConnection, createServer, type Socket } from "node:net";
+import { createServer, Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 
 /**
  * What the proxy does with one connection, decided when it arrives:
- * `forward` it to the target (cut after `cutAfterBytes` bytes sent to the
- * client, when given), or `reply` with fixed bytes of its own (an HTTP 503,
- * say) and close, without ever reaching the target.
+ * `forward` it to the target — after `delayMs`, cut after `cutAfterBytes`
+ * bytes sent to the client, or stalled (held open, nothing more forwarded)
+ * after `stallAfterBytes`, when given — or `reply` with fixed bytes of its
+ * own (an HTTP 503, say) and close, without ever reaching the target.
  */
-export type TcpProxyPlan = { kind: "forward"; cutAfterBytes?: number } | { kind: "reply"; data: string | Uint8Array };
+export type TcpProxyPlan =
+  | { kind: "forward"; cutAfterBytes?: number; stallAfterBytes?: number; delayMs?: number }
+  | { kind: "reply"; data: string | Uint8Array };
 
 /** Options of {@linkcode startTcpProxy}. */
 export interface StartTcpProxyOptions {
@@ -83,8 +86,13 @@ export async function startTcpProxy(targetPort: number, options: StartTcpProxyOp
       client.once("data", () => client.end(decided.data));
       return;
     }
-    const upstream = createConnection({ host, port: proxy.targetPort });
+    // Hold what the client sends until the target is connected (after the planned delay).
+    client.pause();
+    const upstream = new Socket();
     open.add(upstream);
+    setTimeout(() => {
+      upstream.connect({ host, port: proxy.targetPort }, () => client.resume());
+    }, decided.delayMs ?? 0);
     upstream.on("close", () => {
       open.delete(upstream);
       client.destroy();
@@ -97,6 +105,15 @@ export async function startTcpProxy(targetPort: number, options: StartTcpProxyOp
     });
     let sent = 0;
     upstream.on("data", (chunk: Buffer) => {
+      const stall = decided.stallAfterBytes;
+      if (stall !== undefined && sent + chunk.length >= stall) {
+        const part = chunk.subarray(0, Math.max(0, stall - sent));
+        sent += part.length;
+        proxy.bytesToClients += part.length;
+        client.write(part);
+        upstream.pause();
+        return;
+      }
       const limit = decided.cutAfterBytes;
       if (limit !== undefined && sent + chunk.length >= limit) {
         const part = chunk.subarray(0, Math.max(0, limit - sent));

@@ -91,3 +91,22 @@ test("takes its target port after it has started", async () => {
     await proxy.close();
   }
 });
+
+test("stalls a connection after the planned number of bytes, holding it open", async () => {
+  const proxy = await startTcpProxy(targetPort, {
+    plan: () => ({ kind: "forward", stallAfterBytes: 5000, delayMs: 50 }),
+  });
+  try {
+    const pending = get(`${proxy.url}/`);
+    const deadline = Date.now() + 5000;
+    while (proxy.bytesToClients < 5000 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(proxy.bytesToClients, 5000, "nothing past the stall");
+    assert.equal(proxy.cuts, 0);
+    await proxy.close();
+    assert.equal((await pending).complete, false);
+  } finally {
+    await proxy.close();
+  }
+});
