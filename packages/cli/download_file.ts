@@ -359,7 +359,7 @@ export async function downloadFile(expected: DownloadUrlVo, options: DownloadFil
  * flushed) before this rejects, so a resume asks only for what is missing.
  */
 function writeBody(response: IncomingMessage, counter: Transform, partial: string, append: boolean): Promise<void> {
-  const file = createWriteStream(partial, { flags: append ? "a" : "w", flush: true, highWaterMark: 1 << 20 });
+  const file = createWriteStream(partial, { flags: append ? "a" : "w", flush: true, highWaterMark: 256 * 1024 });
   return new Promise<void>((resolve, reject) => {
     let failure: unknown;
     let ended = false;
