@@ -3,7 +3,9 @@
  * against the real service (local storage, files on disk), in alternating
  * rounds so a noisy machine shifts them all alike:
  *
- * - one large file (1 GiB): taskdl vs `curl -o` of the same link;
+ * - one large file (1 GiB): taskdl vs `curl -o` of the same link, and vs
+ *   `curl -o` then `sync FILE` (taskdl flushes each file to disk before it
+ *   renames it; curl leaves it in the page cache);
  * - many small files (200 of 1 MiB): taskdl vs a sequential `curl` loop, and
  *   vs `aria2c -j 4 -i` on taskdl's own aria2 export (which verifies too);
  * - taskdl's CPU seconds per GiB and peak RSS (from the process itself).
@@ -163,11 +165,15 @@ async function taskdl(taskId: string): Promise<{ seconds: number; usage: Usage }
   return { seconds, usage: JSON.parse(readFileSync(usageFile, "utf8")) as Usage };
 }
 
-async function curlOne(taskId: string): Promise<number> {
+/** `curl -o` of the file's link; with `sync`, then `sync FILE` (fsync), the durability taskdl gives before its rename. */
+async function curlOne(taskId: string, sync: boolean): Promise<number> {
   const out = fresh();
   const [link] = await links(taskId);
   if (link === undefined) throw new Error("no link");
-  const seconds = await timed("curl", ["-sS", "--fail", "-o", join(out, link.fileName), link.downloadUrl]);
+  const path = join(out, link.fileName);
+  const seconds = sync
+    ? await timed("bash", ["-euc", `curl -sS --fail -o "$1" "$2" && sync "$1"`, "curl", path, link.downloadUrl])
+    : await timed("curl", ["-sS", "--fail", "-o", path, link.downloadUrl]);
   rmSync(out, { recursive: true, force: true });
   return seconds;
 }
@@ -229,7 +235,14 @@ try {
     })),
   );
 
-  const times: Record<string, number[]> = { cliBig: [], curlBig: [], cliMany: [], loopMany: [], aria2Many: [] };
+  const times: Record<string, number[]> = {
+    cliBig: [],
+    curlBig: [],
+    curlSyncBig: [],
+    cliMany: [],
+    loopMany: [],
+    aria2Many: [],
+  };
   const usages: Usage[] = [];
   // One unmeasured pull each to warm the page cache and the service.
   await taskdl("bench-big");
@@ -241,7 +254,8 @@ try {
         times.cliBig?.push(seconds);
         usages.push(usage);
       },
-      async () => void times.curlBig?.push(await curlOne("bench-big")),
+      async () => void times.curlBig?.push(await curlOne("bench-big", false)),
+      async () => void times.curlSyncBig?.push(await curlOne("bench-big", true)),
     ];
     const many = [
       async () => void times.cliMany?.push((await taskdl("bench-many")).seconds),
@@ -255,7 +269,11 @@ try {
   }
 
   const mibps = (bytes: number, seconds: number) => bytes / 1024 / 1024 / seconds;
-  const bigMedian = { cli: median(times.cliBig ?? []), curl: median(times.curlBig ?? []) };
+  const bigMedian = {
+    cli: median(times.cliBig ?? []),
+    curl: median(times.curlBig ?? []),
+    curlSync: median(times.curlSyncBig ?? []),
+  };
   const many = {
     cli: median(times.cliMany ?? []),
     loop: median(times.loopMany ?? []),
@@ -270,6 +288,13 @@ try {
       bigMedian.curl,
       mibps(bigBytes, bigMedian.curl),
       `taskdl ${(bigMedian.curl / bigMedian.cli).toFixed(2)}× curl`,
+    ],
+    [
+      `1 × ${bigMib} MiB`,
+      "curl -o, then sync FILE",
+      bigMedian.curlSync,
+      mibps(bigBytes, bigMedian.curlSync),
+      `taskdl ${(bigMedian.curlSync / bigMedian.cli).toFixed(2)}× curl + fsync`,
     ],
     [`${fileCount} × ${fileKib} KiB`, "taskdl pull (4 at once)", many.cli, mibps(manyBytes, many.cli), ""],
     [

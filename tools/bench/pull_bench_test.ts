@@ -23,6 +23,7 @@ test(
     for (const tool of [
       "taskdl pull",
       "curl -o",
+      "curl -o, then sync FILE",
       "taskdl pull (4 at once)",
       "curl, one after another",
       "aria2c -j 4 -i (taskdl urls)",
