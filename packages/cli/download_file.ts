@@ -1,11 +1,9 @@
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, createReadStream, fsyncSync, openSync, writeSync } from "node:fs";
+import { close, createReadStream, fsync, openSync, writeSync } from "node:fs";
 import { open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { type Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
 import { type Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { Transform } from "node:stream";
 import type { DownloadUrlVo } from "@taskdl/contract";
 import type { LinkSource } from "./link_source.ts";
@@ -57,20 +55,7 @@ interface PartialMeta {
 }
 
 const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
-const SCAVENGE_EVERY = 16 * 1024 * 1024;
 
-// A body's chunks are Buffers whose memory is freed only when their small JS handles are collected, and V8,
-// seeing little JS garbage, lets tens of MB of them pile up. A young-generation collection (about a
-// millisecond) every 16 MiB received keeps the peak memory flat.
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as ((options: { type: "minor"; execution: "sync" }) => void) | undefined;
-let sinceScavenge = 0;
-function releaseBuffers(bytes: number): void {
-  sinceScavenge += bytes;
-  if (sinceScavenge < SCAVENGE_EVERY || collect === undefined) return;
-  sinceScavenge = 0;
-  collect({ type: "minor", execution: "sync" });
-}
 const IDLE_TIMEOUT_MS = 30_000;
 
 /** The partial file of a name, and its metadata file, beside the final name. */
@@ -395,14 +380,11 @@ function writeBody(response: IncomingMessage, counter: Transform, partial: strin
     const settle = () => {
       if (settled) return;
       settled = true;
-      try {
-        fsyncSync(fd);
-      } catch (error) {
-        failure ??= error;
-      }
-      closeSync(fd);
-      if (failure === undefined) resolve();
-      else reject(failure);
+      // In the thread pool: the other files' downloads go on while this one reaches the disk.
+      fsync(fd, (error) => {
+        if (error !== null) failure ??= error;
+        close(fd, () => (failure === undefined ? resolve() : reject(failure)));
+      });
     };
     counter.on("data", (chunk: Buffer) => {
       if (failure !== undefined) return;
@@ -413,7 +395,6 @@ function writeBody(response: IncomingMessage, counter: Transform, partial: strin
         response.destroy();
         return;
       }
-      releaseBuffers(chunk.length);
     });
     counter.on("end", settle);
     counter.on("error", (error) => {
