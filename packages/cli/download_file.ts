@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { close, createReadStream, fsync, openSync, writeSync } from "node:fs";
-import { open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { type Agent as HttpAgent, type IncomingMessage, request as httpRequest } from "node:http";
 import { type Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
@@ -229,7 +229,6 @@ export async function downloadFile(expected: DownloadUrlVo, options: DownloadFil
         }
         await rename(partial, finalPath);
         await rm(metaPath, { force: true });
-        await syncFolder(dir);
         return result(sha256 === undefined ? "verified-size-only" : "verified", digest);
       }
 
@@ -412,15 +411,4 @@ function writeBody(response: IncomingMessage, counter: Transform, partial: strin
     });
     response.pipe(counter);
   });
-}
-
-/** Makes a rename durable: flushes the folder's entry (POSIX; Windows cannot open folders). */
-async function syncFolder(dir: string): Promise<void> {
-  if (process.platform === "win32") return;
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

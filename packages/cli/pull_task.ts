@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rm } from "node:fs/promises";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { join } from "node:path";
@@ -149,6 +149,8 @@ export async function pullTask(first: DownloadUrlResp, options: PullTaskOptions)
   const count = (...statuses: string[]) => files.filter((file) => statuses.includes(file.status)).length;
   const failed = count("failed", "refused");
   if (failed === 0) await removeLeftovers(dir);
+  // The files were flushed before their renames; the renames themselves once, for the whole folder.
+  await syncFolder(dir);
   return {
     taskId: first.taskId,
     dir,
@@ -173,5 +175,16 @@ async function removeLeftovers(dir: string): Promise<void> {
     if (name.startsWith(".") && (name.endsWith(PARTIAL_SUFFIX) || name.endsWith(`${PARTIAL_SUFFIX}.json`))) {
       await rm(join(dir, name), { force: true });
     }
+  }
+}
+
+/** Makes the renames durable: flushes the folder's entries (POSIX; Windows cannot open folders). */
+async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
