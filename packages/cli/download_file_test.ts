@@ -169,6 +169,7 @@ describe("503s and checksums", () => {
     state = await setup();
     await recordTask(state.server, "busy", [SMALL, { name: "b.bin", content: bytes(300_000, 9) }]);
     await recordTask(state.server, "changed", [SMALL, { name: "tampered.bin", content: bytes(100_000, 10) }]);
+    await recordTask(state.server, "shrunk", [{ name: "shrunk.bin", content: bytes(300_000, 12) }]);
     let apiPlan: (n: number) => TcpProxyPlan = () => ({ kind: "forward" });
     apiProxy = await startTcpProxy(Number(new URL(state.server.url).port), { plan: (n) => apiPlan(n) });
     state.plan = (n) => (n < 3 ? unavailable("1") : { kind: "forward" });
@@ -228,5 +229,19 @@ describe("503s and checksums", () => {
     );
     assert.equal(summary.files[1]?.bytesTransferred, 200_000, "twice: once more from scratch, then no more");
     assert.deepEqual(listDir(dir), [SMALL.name], "no final file and no partial file for the mismatch");
+  });
+
+  test("an object that shrank in storage: the range is refused (416), the file starts over, and fails as a size mismatch", async () => {
+    const dir = tempDir();
+    writeFileSync(partialPaths(dir, "shrunk.bin").partial, bytes(300_000, 12).subarray(0, 200_000));
+    writeFileSync(storedPath(state, "runs/shrunk/0"), bytes(300_000, 12).subarray(0, 100_000));
+    const run = await runTaskdl(["pull", "shrunk", "--out", dir], { env: state.env });
+    assert.equal(run.status, EXIT.failed);
+    assert.match(run.stderr, /the store refused the range of "shrunk\.bin"; starting it over/);
+    assert.match(
+      run.stderr,
+      /^failed {4}shrunk\.bin: size mismatch for "shrunk\.bin": expected 300000 bytes, the store sends 100000$/m,
+    );
+    assert.deepEqual(listDir(dir), [], "no final file, no partial file");
   });
 });
