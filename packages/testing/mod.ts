@@ -29,4 +29,5 @@ export {
 export { serviceArgs } from "./service_args.ts";
 export { PGBOUNCER_PATH, type PgBouncerHandle, startPgBouncer, type StartPgBouncerOptions } from "./start_pgbouncer.ts";
 export { createTestDatabase, type TestDatabase } from "./test_database.ts";
+export { startTcpProxy, type StartTcpProxyOptions, type TcpProxy, type TcpProxyPlan } from "./start_tcp_proxy.ts";
 export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "@taskdl/server";
