@@ -56,7 +56,7 @@ export function sha256(content: string | Uint8Array): string {
 export interface TaskFile {
   name: string;
   content: Uint8Array | string;
-  /** Leave the SHA-256 out of the record, as old records do. */
+  /** Record it without a SHA-256, as records from before ingest hashed outputs are (until the backfill runs). */
   noSha256?: boolean;
 }
 
@@ -82,6 +82,17 @@ export async function recordTask(
     { createObjects: false },
   );
   if (res.status !== 200) throw new Error(`Cannot record task ${taskId}: ${res.status} ${await res.text()}`);
+  // Ingest hashes every output now; an old record is made by taking its hash away again, before anything reads it.
+  const old = files.filter((file) => file.noSha256 === true).map((file) => file.name);
+  if (old.length > 0) {
+    await server.running.orm.em
+      .getConnection()
+      .execute(
+        "update task_output set sha256 = null, hashed_version = null where task_id = ? and file_name in (?)",
+        [taskId, old],
+        "run",
+      );
+  }
 }
 
 /** Deterministic pseudo-random bytes (incompressible, different per seed). */

@@ -39,6 +39,7 @@ pull:
   --out DIR           where to put the files (default ./<taskId>/)
   --parallel N        files at once, 1 to 64 (default 4)
   --expires-in SECS   link lifetime to ask for (60 up to the service's maximum)
+  --wait [SECS]       wait for an unfinished task to finish first (default 3600 s when no SECS), then pull
   --json              print one JSON summary on stdout
   --quiet             no progress, only failures and the summary line
 
@@ -66,6 +67,7 @@ const COMMANDS = {
     out: { type: "string" },
     parallel: { type: "string" },
     "expires-in": { type: "string" },
+    wait: { type: "string" },
     json: { type: "boolean" },
     quiet: { type: "boolean" },
   },
@@ -84,6 +86,18 @@ function wholeNumber(flag: string, value: string | undefined, min: number, max: 
     );
   }
   return Number(value);
+}
+
+/** What a bare `--wait` waits, in seconds. */
+export const DEFAULT_WAIT_SECONDS = 3600;
+
+/** `--wait` takes an optional value, which `parseArgs` cannot say: a bare one gets the default. */
+function withWaitValue(args: string[]): string[] {
+  return args.flatMap((arg, index) => {
+    if (arg !== "--wait") return [arg];
+    const next = args[index + 1];
+    return next !== undefined && /^\d+$/.test(next) ? [arg] : [arg, String(DEFAULT_WAIT_SECONDS)];
+  });
 }
 
 /**
@@ -120,7 +134,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
 
   try {
     const { values, positionals } = parseArgs({
-      args: rest,
+      args: command === "pull" ? withWaitValue(rest) : rest,
       options: COMMANDS[command as Command],
       allowPositionals: true,
       strict: true,
@@ -159,8 +173,10 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
       const mode: ProgressMode = flags.quiet === true ? "quiet" : stderr.isTTY === true ? "bars" : "lines";
       // Retries of the first call are told plainly; once the progress runs, through it.
       let say = (message: string): unknown => stderr.write(`taskdl: ${clean(message)}\n`);
+      const waitSeconds = wholeNumber("wait", flags.wait as string | undefined, 0, 31_536_000) ?? 0;
       const api = createTaskApi({ ...config, expiresIn, onRetry: (message) => say(message) });
-      const first = await api.getDownloadUrls(taskId);
+      if (waitSeconds > 0 && mode !== "quiet") say(`waiting up to ${waitSeconds} s for task ${taskId} to finish`);
+      const first = await api.getDownloadUrls(taskId, waitSeconds);
       const progress = new Progress(stderr, {
         mode,
         totalBytes: first.totalSize,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startTestServer, type TestServer } from "@taskdl/testing";
@@ -127,6 +127,30 @@ describe("answers of the service as exit codes", () => {
     const failed = await runTaskdl(["ls", "cli-failed"], { env: env() });
     assert.equal(failed.status, EXIT.taskNotReady);
     assert.equal(failed.stderr, "taskdl: Request parameter error: task cli-failed failed\n");
+  });
+
+  test("pull --wait waits for the task to finish, then pulls; a wait that ends first is exit 5", async () => {
+    const put = await server.putTask({ taskId: "cli-later", ownerId: "alice", status: "RUNNING", outputs: [] });
+    assert.equal(put.status, 200);
+    const dir = tempDir();
+    const started = performance.now();
+    const pulling = runTaskdl(["pull", "cli-later", "--wait", "--out", dir], { env: env() });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await recordTask(server, "cli-later", [{ name: "late.tif", content: "finished at last" }]);
+    const finished = performance.now();
+    const run = await pulling;
+    assert.equal(run.status, EXIT.ok, run.stderr);
+    assert.ok(performance.now() - finished < 5000, "pulled within moments of the task finishing");
+    assert.ok(finished - started >= 1500);
+    assert.match(run.stderr, /waiting up to 3600 s for task cli-later to finish/);
+    assert.deepEqual(readdirSync(dir), ["late.tif"]);
+    assertNoSecrets(run.stderr);
+
+    const start = performance.now();
+    const short = await runTaskdl(["pull", "cli-running", "--wait=1", "--out", tempDir()], { env: env() });
+    assert.equal(short.status, EXIT.taskNotReady);
+    assert.ok(performance.now() - start >= 1000, "it waited");
+    assert.match(short.stderr, /has not finished \(status RUNNING\)/);
   });
 
   test("a service that cannot be reached → 1 after bounded retries", async () => {

@@ -22,10 +22,19 @@ export interface TaskApi {
   /**
    * The task's download links, freshly minted.
    *
+   * @param taskId The task.
+   * @param waitSeconds How long to wait for an unfinished task to finish (the service's `wait`, asked again
+   *   every 60 s until this has passed); 0 or none: answer at once.
    * @throws {CliError} With the exit code of the failure and the envelope's message.
    */
-  getDownloadUrls(taskId: string): Promise<DownloadUrlResp>;
+  getDownloadUrls(taskId: string, waitSeconds?: number): Promise<DownloadUrlResp>;
 }
+
+/** The longest wait the service holds one request for, in seconds (the contract's `MAX_WAIT`). */
+const MAX_WAIT_PER_REQUEST = 60;
+
+/** The contract's message for an unfinished task: "task 12345 has not finished (status RUNNING)". */
+const NOT_FINISHED = /\btask \S+ has not finished\b/;
 
 const RETRIED = new Set([0, 429, 502, 503, 504]);
 
@@ -59,13 +68,23 @@ export function createTaskApi(options: TaskApiOptions): TaskApi {
     },
   });
   return {
-    async getDownloadUrls(taskId) {
+    async getDownloadUrls(taskId, waitSeconds = 0) {
+      const deadline = Date.now() + waitSeconds * 1000;
       for (let attempt = 1; ; attempt++) {
         retryAfter = undefined;
+        const wait = Math.min(MAX_WAIT_PER_REQUEST, Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
         try {
-          return await client.getDownloadUrls(taskId, expiresIn === undefined ? {} : { expiresIn });
+          return await client.getDownloadUrls(taskId, {
+            ...(expiresIn === undefined ? {} : { expiresIn }),
+            ...(wait === 0 ? {} : { wait }),
+          });
         } catch (error) {
           if (!(error instanceof TaskdlError)) throw error;
+          // The service's wait ended before ours: ask again for what is left (not a retry: no backoff, no count).
+          if (error.code === 400 && NOT_FINISHED.test(error.message) && deadline - Date.now() >= 1000) {
+            attempt = 0;
+            continue;
+          }
           if (RETRIED.has(error.code) && attempt <= retries) {
             const wait = retryDelay(attempt, retryAfter);
             onRetry(`${describe(error)}; retrying in ${(wait / 1000).toFixed(1)} s (${attempt} of ${retries})`);

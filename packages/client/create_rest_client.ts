@@ -15,6 +15,8 @@ export interface RestClientOptions {
 export interface GetDownloadUrlsOptions {
   /** Link lifetime in seconds (60 up to the service's maximum). */
   expiresIn?: number;
+  /** Seconds (0–60) the service holds the answer while the task is `PENDING` or `RUNNING`. */
+  wait?: number;
 }
 
 /** The calls of a taskdl client. */
@@ -81,9 +83,9 @@ export function createRestClient(options: RestClientOptions): DownloadUrlClient 
   }
 
   return {
-    async getDownloadUrls(taskId, { expiresIn } = {}) {
+    async getDownloadUrls(taskId, { expiresIn, wait } = {}) {
       const route = ROUTES.getDownloadUrl;
-      const path = routePath(route, {}, { query: { taskId, expiresIn } });
+      const path = routePath(route, {}, { query: { taskId, expiresIn, wait } });
       const { status, body } = await call(path, { method: route.method });
       return readEnvelope(status, body, DownloadUrlEnvelope);
     },

@@ -134,9 +134,14 @@ export function createTaskdlClient(options: TaskdlClientOptions): TaskdlClient {
 
   return {
     trpc,
-    getDownloadUrls: (taskId, { expiresIn } = {}) =>
+    getDownloadUrls: (taskId, { expiresIn, wait } = {}) =>
       call(
-        () => trpc.analysisTask.getDownloadUrl.query(expiresIn === undefined ? { taskId } : { taskId, expiresIn }),
+        () =>
+          trpc.analysisTask.getDownloadUrl.query({
+            taskId,
+            ...(expiresIn === undefined ? {} : { expiresIn }),
+            ...(wait === undefined ? {} : { wait }),
+          }),
         DownloadUrlEnvelope,
       ),
     putTask: (task) => call(() => trpc.analysisTask.put.mutate(task), TaskEnvelope),
