@@ -49,7 +49,16 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
-  const contextOf = (ctx: KoaContext) => createContext(services, ctx.state.auth as AuthOutcome);
+  // An unreadable GeoTIFF header is logged by file name and reason only: the error names no URL or secret.
+  const onUnreadableRaster =
+    services.onUnreadableRaster ??
+    ((fileName: string, error: Error) =>
+      logger.warn(
+        { fileName, reason: String((error.cause as Error | undefined)?.message ?? error.message) },
+        "GeoTIFF header unreadable: recorded without georeferencing",
+      ));
+  const withLog: AppServices = { ...services, onUnreadableRaster };
+  const contextOf = (ctx: KoaContext) => createContext(withLog, ctx.state.auth as AuthOutcome);
   const onFault = (fault: unknown, ctx: KoaContext) => logFault(logger, fault, ctx);
   const trpc = createTrpcHandler(appRouter, { createContext: contextOf, onFault });
   const openApiDocument = JSON.stringify(buildOpenApiDocument());

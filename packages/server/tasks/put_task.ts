@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { guessContentType, hashObject, ObjectNotFoundError, type ObjectStat, type UrlSigner } from "@taskdl/storage";
 import { ApiError } from "../envelope/api_error.ts";
 import { DETAILS } from "../envelope/messages.ts";
+import { type Georeference, readGeoreference, UnreadableRasterError } from "../geo/read_georeference.ts";
 import type { RecordedHash, TaskOutputRecord, TaskRepository } from "./task_record.ts";
 
 /** A validated ingest request (what the contract's `PutTaskRequest` parses to). */
@@ -16,6 +17,11 @@ export interface PutTaskContext {
   signer: UrlSigner;
   /** How many objects are hashed at once. Defaults to 4. */
   hashConcurrency?: number;
+  /**
+   * Told of a GeoTIFF output whose header could not be read (it is recorded all the same, without
+   * georeferencing): for the log. The error names the storage key, never a URL.
+   */
+  onUnreadableRaster?: ((fileName: string, error: UnreadableRasterError) => void) | undefined;
 }
 
 // Enough parallel stats to hide storage latency, few enough not to flood it.
@@ -32,7 +38,9 @@ const HASH_CONCURRENCY = 4;
  * hash this service took of the same key while the object keeps the size
  * and version it had then, else the object is read through the storage port
  * and hashed (a few at once). A given `sha256` is recorded as given; an
- * unfinished task hashes nothing.
+ * unfinished task hashes nothing. A `SUCCEEDED` task's TIFF outputs get
+ * their georeferencing read from the header with ranged reads
+ * (`readGeoreference`); one that cannot be read is recorded without it.
  *
  * @param request The task, validated by the contract's `PutTaskRequest`.
  * @param context The stores.
@@ -46,7 +54,7 @@ const HASH_CONCURRENCY = 4;
  * ```
  */
 export async function putTask(request: ParsedPutTaskRequest, context: PutTaskContext): Promise<TaskResp> {
-  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY } = context;
+  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY, onUnreadableRaster } = context;
   const stats = await mapLimited(request.outputs, STAT_CONCURRENCY, (output) =>
     asBadRequest(output.storageKey, () => signer.stat(output.storageKey)),
   );
@@ -54,6 +62,14 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
     request.status === "SUCCEEDED"
       ? await findHashes(request, stats, { tasks, signer, hashConcurrency })
       : request.outputs.map(() => undefined);
+  const georeferences =
+    request.status === "SUCCEEDED"
+      ? await mapLimited(request.outputs, HASH_CONCURRENCY, (output, index) =>
+          isTiff(output.contentType ?? guessContentType(output.fileName), output.fileName)
+            ? readRaster(signer, output, stats[index]?.size, onUnreadableRaster)
+            : Promise.resolve(null),
+        )
+      : request.outputs.map(() => null);
   const outputs: TaskOutputRecord[] = request.outputs.map((output, index) => ({
     fileName: output.fileName,
     storageKey: output.storageKey,
@@ -61,6 +77,7 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
     contentType: output.contentType ?? guessContentType(output.fileName),
     sha256: output.sha256 ?? hashes[index]?.sha256 ?? null,
     hashedVersion: output.sha256 === undefined ? (hashes[index]?.version ?? null) : null,
+    georeference: georeferences[index] ?? null,
   }));
   await tasks.replace({ id: request.taskId, ownerId: request.ownerId, status: request.status, outputs });
   return {
@@ -109,6 +126,29 @@ async function findHashes(
     }
     return { sha256: await hashing, version: stat.version };
   });
+}
+
+function isTiff(contentType: string | undefined, fileName: string): boolean {
+  return /^image\/tiff\b/i.test(contentType ?? "") || /\.tiff?$/i.test(fileName);
+}
+
+// A GeoTIFF's georeferencing from its header; an unreadable one is recorded without (and reported), a missing
+// object is the request's 400 and a failing store its 503, as for hashing.
+async function readRaster(
+  signer: UrlSigner,
+  output: { fileName: string; storageKey: string },
+  size: number | undefined,
+  onUnreadable: PutTaskContext["onUnreadableRaster"],
+): Promise<Georeference | null> {
+  try {
+    return await asBadRequest(output.storageKey, () =>
+      readGeoreference(signer, output.storageKey, size === undefined ? {} : { size }),
+    );
+  } catch (error) {
+    if (!(error instanceof UnreadableRasterError)) throw error;
+    onUnreadable?.(output.fileName, error);
+    return null;
+  }
 }
 
 async function asBadRequest<T>(storageKey: string, fn: () => Promise<T>): Promise<T> {

@@ -118,5 +118,9 @@ export const analysisTaskRouter = router({
     })
     .input(PutTaskRequest)
     .output(TaskEnvelope)
-    .mutation(async ({ input, ctx }) => success(await putTask(input, { tasks: ctx.tasks, signer: ctx.signer }))),
+    .mutation(async ({ input, ctx }) =>
+      success(
+        await putTask(input, { tasks: ctx.tasks, signer: ctx.signer, onUnreadableRaster: ctx.onUnreadableRaster }),
+      ),
+    ),
 });

@@ -28,6 +28,8 @@ export interface AppServices {
   status?: ServiceStatus | undefined;
   /** Whether the database answers right now (`/readyz`); unset means it is not asked. */
   isDatabaseConnected?: (() => Promise<boolean>) | undefined;
+  /** Told of an ingested GeoTIFF whose header could not be read (for the log). */
+  onUnreadableRaster?: ((fileName: string, error: Error) => void) | undefined;
 }
 
 /** What the service knows about its own state (start-up and shutdown). */
@@ -54,6 +56,8 @@ export interface Context {
   rateLimiter?: RateLimiter | undefined;
   /** Answers already signed this second; none means every answer is signed anew. */
   answers?: SignedAnswers | undefined;
+  /** Told of an ingested GeoTIFF whose header could not be read (for the log). */
+  onUnreadableRaster?: ((fileName: string, error: Error) => void) | undefined;
 }
 
 /**
@@ -79,5 +83,6 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     ttl: services.ttl,
     rateLimiter: services.rateLimiter,
     answers: services.answers,
+    onUnreadableRaster: services.onUnreadableRaster,
   };
 }
