@@ -74,6 +74,8 @@ export const ROUTES: {
   readonly getDownloadUrl: Route<"/analysis/task/get/Download/url">;
   /** `PUT /analysis/task/{taskId}`: records a task and its outputs (the ingest path). */
   readonly putTask: Route<"/analysis/task/{taskId}">;
+  /** `GET /analysis/task/{taskId}/stac?expiresIn=…`: the task's outputs as a STAC 1.1.0 Item. */
+  readonly getStacItem: Route<"/analysis/task/{taskId}/stac">;
 } = Object.freeze({
   getDownloadUrl: Object.freeze({
     method: "GET",
@@ -84,5 +86,10 @@ export const ROUTES: {
     method: "PUT",
     path: "/analysis/task/{taskId}",
     procedure: "analysisTask.put",
+  }),
+  getStacItem: Object.freeze({
+    method: "GET",
+    path: "/analysis/task/{taskId}/stac",
+    procedure: "analysisTask.getStacItem",
   }),
 });

@@ -23,7 +23,7 @@ test("every route has its own method and path, and names one procedure", () => {
   }
 });
 
-test("the routes are today's two REST paths, served by the analysisTask procedures", () => {
+test("the routes are today's three REST paths, served by the analysisTask procedures", () => {
   assert.deepEqual(
     { ...ROUTES },
     {
@@ -33,6 +33,7 @@ test("the routes are today's two REST paths, served by the analysisTask procedur
         procedure: "analysisTask.getDownloadUrl",
       },
       putTask: { method: "PUT", path: "/analysis/task/{taskId}", procedure: "analysisTask.put" },
+      getStacItem: { method: "GET", path: "/analysis/task/{taskId}/stac", procedure: "analysisTask.getStacItem" },
     },
   );
 });

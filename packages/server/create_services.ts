@@ -1,4 +1,5 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
+import { ItemLinks } from "./tasks/item_links.ts";
 import { createUrlSigner, type UrlSigner } from "@taskdl/storage";
 import type { Logger } from "pino";
 import type { Config } from "./config/load_config.ts";
@@ -37,6 +38,8 @@ export interface Services {
   listener: TaskChangeListener | undefined;
   /** The storage adapter. */
   signer: UrlSigner;
+  /** The signer of STAC Items' tokenless links (the service's link keys, on every driver). */
+  itemLinks: ItemLinks;
   /** The per-user rate limiter; none when limiting is off. */
   rateLimiter: RateLimiter | undefined;
   /** Tears everything down, in the reverse order it was built. */
@@ -150,6 +153,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       answers: taskCache === undefined ? undefined : new SignedAnswers({ capacity }),
       listener,
       signer,
+      itemLinks: new ItemLinks(publicBaseUrl, config.linkKeys),
       rateLimiter,
       close,
     };

@@ -1,4 +1,6 @@
 import Router from "@koa/router";
+import { serveStacItems } from "./serve_stac_items.ts";
+import { ITEM_LINKS_PATH } from "../tasks/item_links.ts";
 import Koa, { type Context as KoaContext, type Middleware } from "koa";
 import type { Logger } from "pino";
 import type { JwtConfig } from "../config/load_config.ts";
@@ -89,6 +91,13 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   // Links that point back at this service (the local adapter's) are the adapter's to serve.
   const { links } = services.signer;
   if (links !== undefined) router.all(`${links.prefix}*key`, only("GET, HEAD"), serveLinks(links));
+
+  // The tokenless links of STAC Items (their self/canonical), for tools that cannot send a token.
+  const { itemLinks } = services;
+  if (itemLinks !== undefined) {
+    const stacItems = serveStacItems({ tasks: services.tasks, signer: services.signer, itemLinks });
+    router.all(`${ITEM_LINKS_PATH}:taskId`, only("GET, HEAD"), stacItems);
+  }
 
   // The REST paths are the procedures' own `openapi` meta, as published in the document.
   for (const route of restRoutes(appRouter)) {

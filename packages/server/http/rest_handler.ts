@@ -17,6 +17,8 @@ export interface RestRoute {
   procedure: string;
   /** The procedure's kind. */
   type: "query" | "mutation";
+  /** The media type of a success, when not `application/json` (the meta's `responseType`). */
+  responseType?: string | undefined;
 }
 
 /** Options of {@linkcode createRestHandler}. */
@@ -44,13 +46,13 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
   // Typed as the nested router record; at run time it is flat, keyed by the dotted path.
   const procedures = router._def.procedures as unknown as Record<
     string,
-    { _def: { type: string; meta?: OpenApiMeta | undefined } }
+    { _def: { type: string; meta?: (OpenApiMeta & { responseType?: string }) | undefined } }
   >;
   return Object.entries(procedures).flatMap(([procedure, { _def }]) => {
     const openapi = _def.meta?.openapi;
     if (openapi === undefined || (_def.type !== "query" && _def.type !== "mutation")) return [];
     const path = openapi.path.replace(/\{(\w+)\}/g, ":$1");
-    return [{ method: openapi.method, path, procedure, type: _def.type }];
+    return [{ method: openapi.method, path, procedure, type: _def.type, responseType: _def.meta?.responseType }];
   });
 }
 
@@ -101,7 +103,7 @@ export function createRestHandler(
         batchIndex: 0,
       });
       ctx.status = 200;
-      ctx.type = "application/json";
+      ctx.type = route.responseType ?? "application/json";
       ctx.set("Cache-Control", "no-store");
       ctx.body = serialise(data);
     } catch (error) {

@@ -12,8 +12,22 @@ test("serves each procedure on the REST path its openapi meta names", () => {
       path: ROUTES.getDownloadUrl.path,
       procedure: "analysisTask.getDownloadUrl",
       type: "query",
+      responseType: undefined,
     },
-    { method: "PUT", path: "/analysis/task/:taskId", procedure: "analysisTask.put", type: "mutation" },
+    {
+      method: "PUT",
+      path: "/analysis/task/:taskId",
+      procedure: "analysisTask.put",
+      type: "mutation",
+      responseType: undefined,
+    },
+    {
+      method: "GET",
+      path: "/analysis/task/:taskId/stac",
+      procedure: "analysisTask.getStacItem",
+      type: "query",
+      responseType: "application/geo+json",
+    },
   ]);
 });
 

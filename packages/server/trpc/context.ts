@@ -2,6 +2,7 @@ import type { UrlSigner } from "@taskdl/storage";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import type { SignedAnswers } from "../hot/signed_answers.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
+import type { ItemLinks } from "../tasks/item_links.ts";
 import type { TaskRepository } from "../tasks/task_record.ts";
 
 /** Link lifetime limits, in seconds. */
@@ -18,6 +19,8 @@ export interface AppServices {
   tasks: TaskRepository;
   /** The configured storage signer. */
   signer: UrlSigner;
+  /** The signer of STAC Items' tokenless links; unset means the STAC path answers 503. */
+  itemLinks?: ItemLinks | undefined;
   /** Link lifetime limits. */
   ttl: TtlLimits;
   /** The per-user rate limiter; none means no limit. */
@@ -58,6 +61,8 @@ export interface Context {
   answers?: SignedAnswers | undefined;
   /** Told of an ingested GeoTIFF whose header could not be read (for the log). */
   onUnreadableRaster?: ((fileName: string, error: Error) => void) | undefined;
+  /** The signer of STAC Items' tokenless links. */
+  itemLinks?: ItemLinks | undefined;
 }
 
 /**
@@ -84,5 +89,6 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     rateLimiter: services.rateLimiter,
     answers: services.answers,
     onUnreadableRaster: services.onUnreadableRaster,
+    itemLinks: services.itemLinks,
   };
 }

@@ -11,7 +11,7 @@ import type { Context } from "./context.ts";
 // {"error":{"code":404,"message":"Task not found","data":null}}.
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<OpenApiMeta & { responseType?: string }>()
   .create({
     // The envelope never carries a stack, so tRPC need not format one for every error shape (each 404).
     isDev: false,
