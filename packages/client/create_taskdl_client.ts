@@ -1,7 +1,7 @@
-import { commonResponse, DownloadUrlResp, ErrorResponse, TaskResp } from "@taskdl/contract";
+import { commonResponse, DownloadUrlResp, ErrorResponse, StacItem, TaskResp } from "@taskdl/contract";
 import { createTRPCClient, httpLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { AppRouter } from "@taskdl/server";
-import { authorization, noAnswer, readEnvelope, type TokenSource } from "./_answer.ts";
+import { authorization, noAnswer, readEnvelope, readItem, type TokenSource } from "./_answer.ts";
 import type { DownloadUrlClient } from "./create_rest_client.ts";
 import { TaskdlError } from "./taskdl_error.ts";
 
@@ -75,6 +75,17 @@ export function createTaskdlClient(options: TaskdlClientOptions): TaskdlClient {
         DownloadUrlEnvelope,
       ),
     putTask: (task) => call(() => trpc.analysisTask.put.mutate(task), TaskEnvelope),
+    getStacItem: async (taskId, { expiresIn } = {}) => {
+      let answer: unknown;
+      try {
+        answer = await trpc.analysisTask.getStacItem.query(
+          expiresIn === undefined ? { taskId } : { taskId, expiresIn },
+        );
+      } catch (error) {
+        throw toTaskdlError(baseUrl, error);
+      }
+      return readItem(200, answer, StacItem);
+    },
   };
 }
 
