@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { startTestServer, type TestServer } from "@taskdl/testing";
 import type { DownloadUrlClient } from "./create_rest_client.ts";
@@ -128,7 +129,9 @@ export function describeClientCases(name: string, makeClient: MakeClient): void 
         outputs: [{ fileName: "out.csv", storageKey: "c/2/out.csv" }],
       };
       const resp = await client(server.token("pipeline", { scope: "tasks:write" })).putTask(task);
-      assert.deepEqual(resp.outputs, [{ fileName: "out.csv", fileSize: 4, contentType: "text/csv" }]);
+      // The service hashes an output that comes without sha256.
+      const sha256 = createHash("sha256").update("a,b\n").digest("hex");
+      assert.deepEqual(resp.outputs, [{ fileName: "out.csv", fileSize: 4, contentType: "text/csv", sha256 }]);
       await rejectsWith(client(server.token("alice")).putTask(task), 403, "Forbidden: token lacks scope tasks:write");
     });
 

@@ -17,6 +17,7 @@ import type { RateLimiter } from "./limits/rate_limiter.ts";
 import { CachedTaskRepository } from "./tasks/cached_task_repository.ts";
 import { TaskCache } from "./tasks/task_cache.ts";
 import type { TaskRepository } from "./tasks/task_record.ts";
+import { HashSlots } from "./tasks/hash_slots.ts";
 
 /** Everything the service runs on, built from its configuration. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   itemLinks: ItemLinks;
   /** The per-user rate limiter; none when limiting is off. */
   rateLimiter: RateLimiter | undefined;
+  /** How many objects ingest hashes at once on this replica, all requests together. */
+  hashSlots: HashSlots;
   /** Tears everything down, in the reverse order it was built. */
   close(): Promise<void>;
 }
@@ -55,6 +58,8 @@ export interface CreateServicesOptions {
 }
 
 const POOL_CLOSE_TIMEOUT_MS = 5000;
+// Hashing is CPU and store bandwidth: a few objects at once per replica, whatever the number of PUTs.
+const INGEST_HASH_SLOTS = 4;
 
 /**
  * The composition root: builds every service from the configuration — the
@@ -155,6 +160,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       signer,
       itemLinks: new ItemLinks(publicBaseUrl, config.linkKeys),
       rateLimiter,
+      hashSlots: new HashSlots(INGEST_HASH_SLOTS),
       close,
     };
   } catch (error) {

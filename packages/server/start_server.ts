@@ -92,6 +92,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl },
       rateLimiter: services.rateLimiter,
       answers: services.answers,
+      hashSlots: services.hashSlots,
       status: {
         get databaseReady() {
           return readiness.ready;

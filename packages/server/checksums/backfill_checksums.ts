@@ -119,7 +119,8 @@ export async function backfillChecksums(
         pending = (async () => {
           try {
             const stat = await signer.stat(key);
-            const known = stat.sha256 ?? recorded.get(`${key}\0${stat.size}\0${stat.version}`);
+            const known =
+              stat.sha256 ?? (stat.version === "" ? undefined : recorded.get(`${key}\0${stat.size}\0${stat.version}`));
             if (known !== undefined) return { sha256: known, version: stat.version, read: 0 };
             const { sha256, bytes } = await hashObject(signer, key, { expectedSize: stat.size });
             return { sha256, version: stat.version, read: bytes };
@@ -144,7 +145,7 @@ export async function backfillChecksums(
             ? 0
             : await connection.execute(
                 RECORD,
-                [found.sha256, found.version, row.task_id, row.position, row.storage_key],
+                [found.sha256, found.version === "" ? null : found.version, row.task_id, row.position, row.storage_key],
                 "run",
               );
         if (found === undefined) {

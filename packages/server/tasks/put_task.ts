@@ -4,6 +4,7 @@ import { guessContentType, hashObject, ObjectNotFoundError, type ObjectStat, typ
 import { ApiError } from "../envelope/api_error.ts";
 import { DETAILS } from "../envelope/messages.ts";
 import { type Georeference, readGeoreference, UnreadableRasterError } from "../geo/read_georeference.ts";
+import type { HashSlots } from "./hash_slots.ts";
 import type { RecordedHash, TaskOutputRecord, TaskRepository } from "./task_record.ts";
 
 /** A validated ingest request (what the contract's `PutTaskRequest` parses to). */
@@ -15,13 +16,15 @@ export interface PutTaskContext {
   tasks: TaskRepository;
   /** The configured storage, asked for each object's size, and read to hash an output that comes without one. */
   signer: UrlSigner;
-  /** How many objects are hashed at once. Defaults to 4. */
+  /** How many of this request's objects are hashed at once. Defaults to 4. */
   hashConcurrency?: number;
   /**
    * Told of a GeoTIFF output whose header could not be read (it is recorded all the same, without
    * georeferencing): for the log. The error names the storage key, never a URL.
    */
   onUnreadableRaster?: ((fileName: string, error: UnreadableRasterError) => void) | undefined;
+  /** The replica's bound on objects hashed at once, across requests; none means this request's bound only. */
+  hashSlots?: HashSlots | undefined;
 }
 
 // Enough parallel stats to hide storage latency, few enough not to flood it.
@@ -54,13 +57,13 @@ const HASH_CONCURRENCY = 4;
  * ```
  */
 export async function putTask(request: ParsedPutTaskRequest, context: PutTaskContext): Promise<TaskResp> {
-  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY, onUnreadableRaster } = context;
+  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY, hashSlots, onUnreadableRaster } = context;
   const stats = await mapLimited(request.outputs, STAT_CONCURRENCY, (output) =>
     asBadRequest(output.storageKey, () => signer.stat(output.storageKey)),
   );
   const hashes =
     request.status === "SUCCEEDED"
-      ? await findHashes(request, stats, { tasks, signer, hashConcurrency })
+      ? await findHashes(request, stats, { tasks, signer, hashConcurrency, hashSlots })
       : request.outputs.map(() => undefined);
   const georeferences =
     request.status === "SUCCEEDED"
@@ -76,7 +79,8 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
     size: stats[index]?.size ?? 0,
     contentType: output.contentType ?? guessContentType(output.fileName),
     sha256: output.sha256 ?? hashes[index]?.sha256 ?? null,
-    hashedVersion: output.sha256 === undefined ? (hashes[index]?.version ?? null) : null,
+    // A store that gives no version (an ETag-less S3 clone) gets no reuse: size alone proves nothing.
+    hashedVersion: output.sha256 === undefined && hashes[index]?.version ? hashes[index].version : null,
     georeference: georeferences[index] ?? null,
   }));
   await tasks.replace({ id: request.taskId, ownerId: request.ownerId, status: request.status, outputs });
@@ -98,9 +102,9 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
 async function findHashes(
   request: ParsedPutTaskRequest,
   stats: readonly ObjectStat[],
-  context: Required<PutTaskContext>,
+  context: PutTaskContext & { hashConcurrency: number },
 ): Promise<({ sha256: string; version: string } | undefined)[]> {
-  const { tasks, signer, hashConcurrency } = context;
+  const { tasks, signer, hashConcurrency, hashSlots } = context;
   const wanted = request.outputs.filter((output, index) => output.sha256 === undefined && !stats[index]?.sha256);
   const recorded = new Map<string, RecordedHash>();
   if (wanted.length > 0) {
@@ -114,14 +118,13 @@ async function findHashes(
     const stat = stats[index] as ObjectStat;
     if (output.sha256 !== undefined) return undefined;
     if (stat.sha256 !== undefined) return { sha256: stat.sha256, version: stat.version };
-    const reused = recorded.get(`${output.storageKey}\0${stat.size}\0${stat.version}`);
+    const reused =
+      stat.version === "" ? undefined : recorded.get(`${output.storageKey}\0${stat.size}\0${stat.version}`);
     if (reused !== undefined) return { sha256: reused.sha256, version: stat.version };
     let hashing = taken.get(output.storageKey);
     if (hashing === undefined) {
-      hashing = asBadRequest(output.storageKey, async () => {
-        const { sha256 } = await hashObject(signer, output.storageKey, { expectedSize: stat.size });
-        return sha256;
-      });
+      const hash = () => hashObject(signer, output.storageKey, { expectedSize: stat.size });
+      hashing = asBadRequest(output.storageKey, async () => (await (hashSlots?.run(hash) ?? hash())).sha256);
       taken.set(output.storageKey, hashing);
     }
     return { sha256: await hashing, version: stat.version };

@@ -11,6 +11,7 @@ import { LocalUrlSigner } from "@taskdl/storage/local";
 import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 import { initOrm } from "../db/init_orm.ts";
 import { PgTaskRepository } from "../db/pg_task_repository.ts";
+import { HashSlots } from "./hash_slots.ts";
 import { putTask } from "./put_task.ts";
 
 let db: TestDatabase;
@@ -111,4 +112,22 @@ test("a hash the writer gave is not offered for reuse", async () => {
   const answer = await putTask(unstated, { tasks, signer });
   assert.equal(reads(), 1, "the service takes its own hash");
   assert.equal(answer.outputs[0]?.sha256, createHash("sha256").update("x").digest("hex"));
+});
+
+test("the replica's hash slots bound the reads of all requests together", async () => {
+  const tasks = new PgTaskRepository(orm);
+  const { signer, most, reads } = watching();
+  const hashSlots = new HashSlots(2);
+  const requests = [];
+  for (const id of ["slots-a", "slots-b", "slots-c"]) {
+    const outputs = [];
+    for (let i = 0; i < 4; i++) {
+      await local.write(`${id}/${i}.bin`, Buffer.alloc(256 * 1024, i + id.length));
+      outputs.push({ fileName: `${i}.bin`, storageKey: `${id}/${i}.bin` });
+    }
+    requests.push(PutTaskRequest.parse({ taskId: id, ownerId: "o", status: "SUCCEEDED", outputs }));
+  }
+  await Promise.all(requests.map((request) => putTask(request, { tasks, signer, hashConcurrency: 4, hashSlots })));
+  assert.equal(reads(), 12);
+  assert.equal(most(), 2, "three requests of four each, two reads at a time");
 });

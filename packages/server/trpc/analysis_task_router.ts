@@ -124,7 +124,12 @@ export const analysisTaskRouter = router({
     .output(TaskEnvelope)
     .mutation(async ({ input, ctx }) =>
       success(
-        await putTask(input, { tasks: ctx.tasks, signer: ctx.signer, onUnreadableRaster: ctx.onUnreadableRaster }),
+        await putTask(input, {
+          tasks: ctx.tasks,
+          signer: ctx.signer,
+          hashSlots: ctx.hashSlots,
+          onUnreadableRaster: ctx.onUnreadableRaster,
+        }),
       ),
     ),
 

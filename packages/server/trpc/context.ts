@@ -4,6 +4,7 @@ import type { SignedAnswers } from "../hot/signed_answers.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
 import type { ItemLinks } from "../tasks/item_links.ts";
 import type { TaskRepository } from "../tasks/task_record.ts";
+import type { HashSlots } from "../tasks/hash_slots.ts";
 
 /** Link lifetime limits, in seconds. */
 export interface TtlLimits {
@@ -27,6 +28,8 @@ export interface AppServices {
   rateLimiter?: RateLimiter | undefined;
   /** Answers already signed this second; none means every answer is signed anew. */
   answers?: SignedAnswers | undefined;
+  /** The replica's bound on objects ingest hashes at once; none means each request's own bound only. */
+  hashSlots?: HashSlots | undefined;
   /** Whether the service can serve requests now; unset means always. */
   status?: ServiceStatus | undefined;
   /** Whether the database answers right now (`/readyz`); unset means it is not asked. */
@@ -63,6 +66,8 @@ export interface Context {
   onUnreadableRaster?: ((fileName: string, error: Error) => void) | undefined;
   /** The signer of STAC Items' tokenless links. */
   itemLinks?: ItemLinks | undefined;
+  /** The replica's bound on objects ingest hashes at once. */
+  hashSlots?: HashSlots | undefined;
 }
 
 /**
@@ -90,5 +95,6 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     answers: services.answers,
     onUnreadableRaster: services.onUnreadableRaster,
     itemLinks: services.itemLinks,
+    hashSlots: services.hashSlots,
   };
 }
