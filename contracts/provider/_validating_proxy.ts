@@ -61,7 +61,9 @@ export async function startValidatingProxy(target: string, document: OpenApi): P
   function check(method: string, url: URL, status: number, contentType: string, body: string): void {
     const exchange = `${method} ${url.pathname} → ${status}`;
     checked++;
-    if (!contentType.startsWith("application/json")) {
+    // JSON, or a JSON media type of its own (the STAC Item's application/geo+json), as the document says.
+    const mediaType = (contentType.split(";")[0] ?? "").trim();
+    if (!/^application\/([a-z.-]+\+)?json$/.test(mediaType)) {
       violations.push({ exchange, problem: `Content-Type is ${contentType}` });
       return;
     }
@@ -84,7 +86,7 @@ export async function startValidatingProxy(target: string, document: OpenApi): P
       violations.push({ exchange, problem: "status not documented" });
       return;
     }
-    const pointer = `openapi#/paths/${route.template.replace(/~/g, "~0").replace(/\//g, "~1")}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+    const pointer = `openapi#/paths/${route.template.replace(/~/g, "~0").replace(/\//g, "~1")}/${method.toLowerCase()}/responses/${status}/content/${mediaType.replace("/", "~1")}/schema`;
     const validate = ajv.getSchema(pointer);
     if (validate === undefined) violations.push({ exchange, problem: `no schema at ${pointer}` });
     else if (!validate(json)) violations.push({ exchange, problem: ajv.errorsText(validate.errors) });
