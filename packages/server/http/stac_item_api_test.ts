@@ -190,6 +190,37 @@ describe("GET /analysis/task/{taskId}/stac", { skip: NO_STAC_SCHEMAS }, () => {
     assert.equal((await fetch(links.sign("no-such-task", "alice", new Date(Date.now() + 60_000)))).status, 403);
   });
 
+  test("a .tif that cannot be parsed is ingested, logged by name, and an asset without projection", async () => {
+    await server.putObject("stac/broken/broken.tif", "II*\0 not a GeoTIFF at all");
+    const res = await server.putTask(
+      {
+        taskId: "broken",
+        ownerId: "alice",
+        status: "SUCCEEDED",
+        outputs: [{ fileName: "broken.tif", storageKey: "stac/broken/broken.tif" }],
+      },
+      { createObjects: false },
+    );
+    assert.equal(res.status, 200);
+    const warned = server.logLines.filter(
+      (line) => line.msg === "GeoTIFF header unreadable: recorded without georeferencing",
+    );
+    assert.equal(warned.length, 1);
+    assert.equal(warned[0]?.fileName, "broken.tif");
+    const value = await item(server, "broken", "alice");
+    assertValid(value);
+    assert.equal(value.assets["broken.tif"]?.type, "image/tiff");
+    assert.equal(value.assets["broken.tif"]?.["proj:code"], undefined);
+    assert.equal(value.geometry, null);
+    // Neither the asset links nor the Item's own signed link reach the log.
+    const log = JSON.stringify(server.logLines);
+    for (const secret of [value.assets["broken.tif"]?.href ?? "", value.links[0]?.href ?? ""]) {
+      assert.equal(log.includes(new URL(secret).search), false);
+    }
+    await fetch(value.links[0]?.href ?? "");
+    assert.equal(JSON.stringify(server.logLines).includes(new URL(value.links[0]?.href ?? "").search), false);
+  });
+
   test("the main path's rules: another user's task 404, no token 401, an unfinished task 400", async () => {
     await record("rules", ["report.pdf"]);
     await record("running", ["report.pdf"], "RUNNING");
