@@ -10,7 +10,9 @@ import {
   JSON_CONTENT,
   PACT_DIR,
   PROVIDER,
+  GEO_JSON_CONTENT,
   RECORDED_TASK,
+  STAC_ITEM_12345,
   removeOldPact,
   STATES,
   TASK_777,
@@ -35,6 +37,40 @@ async function rejectsWith(call: Promise<unknown>, code: number, message: string
 }
 
 describe(`${CONSUMER} → ${PROVIDER}`, () => {
+  test("the STAC Item of a finished task with a georeferenced raster and a report", async () => {
+    const route = ROUTES.getStacItem;
+    await pact
+      .addInteraction()
+      .given(STATES.georeferenced)
+      .uponReceiving("a REST request for the STAC Item of task 12345")
+      .withRequest(route.method, routePath(route, { taskId: "12345" }), (req) => req.headers(bearer(TOKENS.alice)))
+      .willRespondWith(200, (res) => res.headers(GEO_JSON_CONTENT).jsonBody(STAC_ITEM_12345))
+      .executeTest(async (mock) => {
+        const item = await createRestClient({ baseUrl: mock.url, token: TOKENS.alice }).getStacItem("12345");
+        assert.equal(item.id, "12345");
+        // Pact's mock server sorts an object's keys; the recorded order is the service's own tests' matter.
+        assert.deepEqual(Object.keys(item.assets).sort(), ["analysis_report.pdf", "ndvi_result.tif"]);
+        assert.equal(item.assets["ndvi_result.tif"]?.["proj:code"], "EPSG:4326");
+      });
+  });
+
+  test("the STAC Item of another user's task answers like a missing one", async () => {
+    const route = ROUTES.getStacItem;
+    await pact
+      .addInteraction()
+      .given(STATES.foreign)
+      .uponReceiving("a REST request for the STAC Item of another user's task")
+      .withRequest(route.method, routePath(route, { taskId: "77777" }), (req) => req.headers(bearer(TOKENS.alice)))
+      .willRespondWith(404, (res) => res.headers(JSON_CONTENT).jsonBody(failure(404, "Task not found")))
+      .executeTest(async (mock) => {
+        await rejectsWith(
+          createRestClient({ baseUrl: mock.url, token: TOKENS.alice }).getStacItem("77777"),
+          404,
+          "Task not found",
+        );
+      });
+  });
+
   test("download URLs of a finished task with two files", async () => {
     await pact
       .addInteraction()

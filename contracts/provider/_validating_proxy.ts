@@ -70,7 +70,9 @@ export async function startValidatingProxy(target: string, document: OpenApi): P
       else if (!URL.canParse(headers.get("location") ?? "")) violations.push({ exchange, problem: "no Location URL" });
       return;
     }
-    if (!contentType.startsWith("application/json")) {
+    // JSON, or a JSON media type of its own (the STAC Item's application/geo+json), as the document says.
+    const mediaType = (contentType.split(";")[0] ?? "").trim();
+    if (!/^application\/([a-z.-]+\+)?json$/.test(mediaType)) {
       violations.push({ exchange, problem: `Content-Type is ${contentType}` });
       return;
     }
@@ -93,7 +95,7 @@ export async function startValidatingProxy(target: string, document: OpenApi): P
       violations.push({ exchange, problem: "status not documented" });
       return;
     }
-    const pointer = `openapi#/paths/${route.template.replace(/~/g, "~0").replace(/\//g, "~1")}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+    const pointer = `openapi#/paths/${route.template.replace(/~/g, "~0").replace(/\//g, "~1")}/${method.toLowerCase()}/responses/${status}/content/${mediaType.replace("/", "~1")}/schema`;
     const validate = ajv.getSchema(pointer);
     if (validate === undefined) violations.push({ exchange, problem: `no schema at ${pointer}` });
     else if (!validate(json)) violations.push({ exchange, problem: ajv.errorsText(validate.errors) });

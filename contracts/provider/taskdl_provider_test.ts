@@ -9,6 +9,7 @@ import { startValidatingProxy, type ValidatingProxy } from "./_validating_proxy.
 
 const PACTS = fileURLToPath(new URL("../pacts/", import.meta.url));
 const OPENAPI = fileURLToPath(new URL("../openapi.json", import.meta.url));
+const DEMO_TIFF = fileURLToPath(new URL("../../packages/server/dev/fixtures/ndvi_result.tif", import.meta.url));
 
 let server: TestServer;
 let proxy: ValidatingProxy;
@@ -23,7 +24,12 @@ after(async () => {
   await server.close();
 });
 
-async function record(taskId: string, ownerId: string, status: "SUCCEEDED" | "RUNNING", files: [string, string][]) {
+async function record(
+  taskId: string,
+  ownerId: string,
+  status: "SUCCEEDED" | "RUNNING",
+  files: [string, string | Uint8Array][],
+) {
   const outputs = [];
   for (const [fileName, content] of files) {
     const storageKey = `pact/${taskId}/${fileName}`;
@@ -40,6 +46,12 @@ const stateHandlers = {
   "task 12345 of alice has succeeded with ndvi_result.tif and analysis_report.pdf": () =>
     record("12345", "alice", "SUCCEEDED", [
       ["ndvi_result.tif", "II*\0 a GeoTIFF"],
+      ["analysis_report.pdf", "%PDF-1.4 a report"],
+    ]),
+  // The demo's real GeoTIFF (64 × 64, WGS 84): ingest reads its georeferencing from the header.
+  "task 12345 of alice has succeeded with a georeferenced ndvi_result.tif and analysis_report.pdf": () =>
+    record("12345", "alice", "SUCCEEDED", [
+      ["ndvi_result.tif", readFileSync(DEMO_TIFF)],
       ["analysis_report.pdf", "%PDF-1.4 a report"],
     ]),
   "there is no task 99999": async () => {},

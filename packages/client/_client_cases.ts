@@ -45,6 +45,26 @@ export function describeClientCases(name: string, makeClient: MakeClient): void 
       });
     }
 
+    test("getStacItem returns the task's STAC Item, its assets the download URLs; errors as the envelope", async () => {
+      const item = await client(server.token("alice")).getStacItem("c-ok", { expiresIn: 120 });
+      assert.equal(item.id, "c-ok");
+      assert.deepEqual(Object.keys(item.assets), ["ndvi_result.tif", "analysis_report.pdf"]);
+      const lifetime = (Date.parse(item.properties.expires) - Date.now()) / 1000;
+      assert.ok(lifetime > 110 && lifetime <= 122, String(lifetime));
+      assert.equal(
+        await (await fetch(item.assets["analysis_report.pdf"]?.href ?? "")).text(),
+        "content of analysis_report.pdf",
+      );
+      const self = item.links.find((link) => link.rel === "self")?.href ?? "";
+      assert.deepEqual(await (await fetch(self)).json(), item);
+      await rejectsWith(client(server.token("alice")).getStacItem("c-bob"), 404, "Task not found");
+      await rejectsWith(
+        client(server.token("alice")).getStacItem("c-run"),
+        400,
+        "Request parameter error: task c-run has not finished (status RUNNING)",
+      );
+    });
+
     test("getDownloadUrls returns the task's URLs, which download the files", async () => {
       const resp = await client(server.token("alice")).getDownloadUrls("c-ok", { expiresIn: 120 });
       assert.deepEqual(

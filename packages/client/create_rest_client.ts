@@ -1,5 +1,13 @@
-import { commonResponse, DownloadUrlResp, type PutTaskRequest, ROUTES, routePath, TaskResp } from "@taskdl/contract";
-import { authorization, noAnswer, readEnvelope, type TokenSource } from "./_answer.ts";
+import {
+  commonResponse,
+  DownloadUrlResp,
+  type PutTaskRequest,
+  ROUTES,
+  routePath,
+  StacItem,
+  TaskResp,
+} from "@taskdl/contract";
+import { authorization, noAnswer, readEnvelope, readItem, type TokenSource } from "./_answer.ts";
 
 /** Options of {@linkcode createRestClient}. */
 export interface RestClientOptions {
@@ -33,6 +41,13 @@ export interface DownloadUrlClient {
    * @throws {TaskdlError} With the envelope's code and message (400, 401, 403, …).
    */
   putTask(task: PutTaskRequest): Promise<TaskResp>;
+  /**
+   * A finished task the user owns as a STAC 1.1.0 Item: its assets are the signed download URLs (the same
+   * expiry as {@linkcode DownloadUrlClient.getDownloadUrls}), its `self` link opens it without a token.
+   *
+   * @throws {TaskdlError} With the envelope's code and message (400, 401, 404, …).
+   */
+  getStacItem(taskId: string, options?: GetDownloadUrlsOptions): Promise<StacItem>;
 }
 
 const DownloadUrlEnvelope = commonResponse(DownloadUrlResp);
@@ -98,6 +113,12 @@ export function createRestClient(options: RestClientOptions): DownloadUrlClient 
         body: JSON.stringify(record),
       });
       return readEnvelope(status, body, TaskEnvelope);
+    },
+    async getStacItem(taskId, { expiresIn } = {}) {
+      const route = ROUTES.getStacItem;
+      const path = routePath(route, { taskId }, { query: { expiresIn } });
+      const { status, body } = await call(path, { method: route.method, headers: { Accept: "application/geo+json" } });
+      return readItem(status, body, StacItem);
     },
   };
 }

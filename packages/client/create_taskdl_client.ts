@@ -1,4 +1,4 @@
-import { commonResponse, DownloadUrlResp, ErrorResponse, TaskResp } from "@taskdl/contract";
+import { commonResponse, DownloadUrlResp, ErrorResponse, StacItem, TaskResp } from "@taskdl/contract";
 import {
   createTRPCClient,
   httpLink,
@@ -9,7 +9,7 @@ import {
 } from "@trpc/client";
 import { EventSource } from "eventsource";
 import type { AppRouter } from "@taskdl/server";
-import { authorization, noAnswer, readEnvelope, type TokenSource } from "./_answer.ts";
+import { authorization, noAnswer, readEnvelope, readItem, type TokenSource } from "./_answer.ts";
 import type { DownloadUrlClient } from "./create_rest_client.ts";
 import { TaskdlError } from "./taskdl_error.ts";
 
@@ -158,6 +158,17 @@ export function createTaskdlClient(options: TaskdlClientOptions): TaskdlClient {
           if (!unfinished || signal?.aborted === true || Date.now() >= deadline - 500) throw error;
         }
       }
+    },
+    getStacItem: async (taskId, { expiresIn } = {}) => {
+      let answer: unknown;
+      try {
+        answer = await trpc.analysisTask.getStacItem.query(
+          expiresIn === undefined ? { taskId } : { taskId, expiresIn },
+        );
+      } catch (error) {
+        throw toTaskdlError(baseUrl, error);
+      }
+      return readItem(200, answer, StacItem);
     },
   };
 }

@@ -23,5 +23,6 @@ export * from "./put_task_request.ts";
 export * from "./result_code.ts";
 export * from "./route_path.ts";
 export * from "./routes.ts";
+export * from "./stac_item.ts";
 export * from "./task_id.ts";
 export * from "./task_status.ts";

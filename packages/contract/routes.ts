@@ -76,6 +76,8 @@ export const ROUTES: {
   readonly putTask: Route<"/analysis/task/{taskId}">;
   /** `GET /analysis/task/{taskId}/files/{fileName}`: the stable path of one output, `302` to a fresh link. */
   readonly getFile: Route<"/analysis/task/{taskId}/files/{fileName}">;
+  /** `GET /analysis/task/{taskId}/stac?expiresIn=…`: the task's outputs as a STAC 1.1.0 Item. */
+  readonly getStacItem: Route<"/analysis/task/{taskId}/stac">;
 } = Object.freeze({
   getDownloadUrl: Object.freeze({
     method: "GET",
@@ -91,5 +93,10 @@ export const ROUTES: {
     method: "GET",
     path: "/analysis/task/{taskId}/files/{fileName}",
     procedure: "analysisTask.getFile",
+  }),
+  getStacItem: Object.freeze({
+    method: "GET",
+    path: "/analysis/task/{taskId}/stac",
+    procedure: "analysisTask.getStacItem",
   }),
 });

@@ -38,6 +38,7 @@ test("the routes are the API's REST paths, served by the analysisTask procedures
         path: "/analysis/task/{taskId}/files/{fileName}",
         procedure: "analysisTask.getFile",
       },
+      getStacItem: { method: "GET", path: "/analysis/task/{taskId}/stac", procedure: "analysisTask.getStacItem" },
     },
   );
 });

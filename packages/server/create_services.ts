@@ -1,4 +1,5 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
+import { ItemLinks } from "./tasks/item_links.ts";
 import { createUrlSigner, type UrlSigner } from "@taskdl/storage";
 import type { Logger } from "pino";
 import type { Config } from "./config/load_config.ts";
@@ -45,6 +46,8 @@ export interface Services {
   listener: TaskChangeListener | undefined;
   /** The storage adapter. */
   signer: UrlSigner;
+  /** The signer of STAC Items' tokenless links (the service's link keys, on every driver). */
+  itemLinks: ItemLinks;
   /** The per-user rate limiter; none when limiting is off. */
   rateLimiter: RateLimiter | undefined;
   /** How many objects ingest hashes at once on this replica, all requests together. */
@@ -186,6 +189,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
       waiters,
       listener,
       signer,
+      itemLinks: new ItemLinks(publicBaseUrl, config.linkKeys),
       rateLimiter,
       hashSlots: new HashSlots(INGEST_HASH_SLOTS),
       close,

@@ -102,6 +102,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     {
       tasks: services.tasks,
       signer: services.signer,
+      itemLinks: services.itemLinks,
       ttl: { defaultTtl: config.downloadUrlTtl, maxTtl: config.downloadUrlMaxTtl },
       rateLimiter: services.rateLimiter,
       answers: services.answers,

@@ -48,6 +48,7 @@ function counting(): { signer: UrlSigner; reads: string[] } {
     stat: (key) => local.stat(key),
     write: (key, body) => local.write(key, body),
     read: (key) => (reads.push(key), local.read(key)),
+    readRange: (key, offset, length) => local.readRange(key, offset, length),
   };
   return { signer, reads };
 }

@@ -94,7 +94,10 @@ export interface Config {
   jwt: JwtConfig;
   /** The storage adapter's settings (`STORAGE_DRIVER` and its variables). */
   storage: StorageSettings;
-  /** The keys of the links the service signs itself (the `local` adapter's); none for other drivers. */
+  /**
+   * The keys of the links the service signs itself, on every driver: the `local` adapter's downloads and the
+   * tokenless links of STAC Items.
+   */
   linkKeys: SigningKey[];
   /** Default link lifetime in seconds. */
   downloadUrlTtl: number;
@@ -274,8 +277,9 @@ export function loadConfig(env: Record<string, string | undefined>, options: Loa
     if (error instanceof StorageSettingsError) throw new ConfigError(error.message);
     throw error;
   }
-  // Only the local adapter's links are the service's to sign; the stores sign their own.
-  const keys = storage.driver === "local" ? linkKeys(vars, { production, dataDir, notices }) : [];
+  // Every driver: the service signs links of its own whatever the store (the local adapter's downloads, and the
+  // tokenless STAC Item links); the stores sign their downloads themselves.
+  const keys = linkKeys(vars, { production, dataDir, notices });
   if (storage.driver === "s3") {
     for (const name of ["DOWNLOAD_URL_TTL", "DOWNLOAD_URL_MAX_TTL"] as const) {
       if (vars[name] > S3_MAX_EXPIRES_IN) {

@@ -300,3 +300,34 @@ test("CORS_ORIGINS: a list of exact origins or *, nothing by default", () => {
     assert.throws(() => loadConfig({ ...base, CORS_ORIGINS: bad }), /CORS_ORIGINS must be \* or origins/, bad);
   }
 });
+
+test("the service's link keys exist whatever STORAGE_DRIVER is: generated outside production, required in it", () => {
+  const connectionString =
+    "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net";
+  const drivers = {
+    s3: { STORAGE_DRIVER: "s3", S3_BUCKET: "outputs" },
+    azure: {
+      STORAGE_DRIVER: "azure",
+      AZURE_STORAGE_CONNECTION_STRING: connectionString,
+      AZURE_STORAGE_CONTAINER: "outputs",
+    },
+  };
+  for (const [driver, vars] of Object.entries(drivers)) {
+    const folder = mkdtempSync(join(tmpdir(), `taskdl-keys-${driver}-`));
+    const generated = loadConfig({ DATA_DIR: folder, JWT_SECRET: SECRET, ...vars });
+    assert.equal(generated.linkKeys.length, 1, driver);
+    assert.equal(generated.linkKeys[0]?.kid, "default");
+    assert.ok((generated.linkKeys[0]?.key.length ?? 0) >= 32, `${driver}: a generated key`);
+    assert.ok(
+      generated.notices.some((notice) => notice.startsWith("URL_SIGNING_KEY was not set")),
+      driver,
+    );
+    assert.deepEqual(loadConfig({ DATA_DIR: folder, JWT_SECRET: SECRET, ...vars }).linkKeys, generated.linkKeys);
+    assert.deepEqual(loadConfig({ DATA_DIR: folder, JWT_SECRET: SECRET, URL_SIGNING_KEY: KEY, ...vars }).linkKeys, [
+      { kid: "default", key: KEY },
+    ]);
+    const production = { NODE_ENV: "production", DATA_DIR: folder, JWT_SECRET: SECRET, ...vars };
+    assert.throws(() => loadConfig(production), /URL_SIGNING_KEY is required in production/, driver);
+    assert.deepEqual(loadConfig({ ...production, URL_SIGNING_KEYS: `k1:${KEY}` }).linkKeys, [{ kid: "k1", key: KEY }]);
+  }
+});

@@ -1,5 +1,6 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { TaskStatus } from "@taskdl/contract";
+import type { Georeference } from "../geo/read_georeference.ts";
 import type { RecordedHash, TaskRecord, TaskRepository } from "../tasks/task_record.ts";
 import { TASK_CHANGES_CHANNEL } from "./task_change_listener.ts";
 import { AnalysisTask } from "./task_entity.ts";
@@ -7,7 +8,8 @@ import { TaskOutput } from "./task_output_entity.ts";
 
 // One query for a task and its outputs, in recorded order (a task without outputs gives one row of nulls).
 const FIND_WITH_OUTPUTS =
-  "select t.owner_id, t.status, o.position, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 " +
+  "select t.owner_id, t.status, t.created_at, t.updated_at, t.finished_at, " +
+  "o.position, o.file_name, o.storage_key, o.size, o.content_type, o.sha256, o.georeference " +
   'from "analysis_task" t left join "task_output" o on o.task_id = t.id where t.id = ? order by o.position';
 
 // One row per key, size and version: a key recorded by many tasks gives its hash once. The keys travel as
@@ -19,12 +21,16 @@ const FIND_HASHES =
 interface TaskRow {
   owner_id: string;
   status: TaskStatus;
+  created_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
   position: number | null;
   file_name: string | null;
   storage_key: string | null;
   size: string | number | null;
   content_type: string | null;
   sha256: string | null;
+  georeference: Georeference | string | null;
 }
 
 /**
@@ -66,6 +72,9 @@ export class PgTaskRepository implements TaskRepository {
       id,
       ownerId: first.owner_id,
       status: first.status,
+      createdAt: new Date(first.created_at),
+      updatedAt: new Date(first.updated_at),
+      finishedAt: first.finished_at === null ? null : new Date(first.finished_at),
       outputs: rows
         .filter((row) => row.position !== null)
         .map((row) => ({
@@ -74,6 +83,7 @@ export class PgTaskRepository implements TaskRepository {
           size: Number(row.size),
           contentType: row.content_type,
           sha256: row.sha256,
+          georeference: typeof row.georeference === "string" ? JSON.parse(row.georeference) : row.georeference,
         })),
     };
   }
@@ -93,9 +103,17 @@ export class PgTaskRepository implements TaskRepository {
     await this.#orm.em.fork().transactional(async (tx) => {
       // A write that waits on a lock or hangs is cancelled by PostgreSQL itself (a 503), inside this transaction only.
       await tx.execute(this.#setTimeout, [], "run");
+      // Locked, so two ingests of one task agree on when it finished; a re-ingest of a succeeded task keeps it.
+      const [before] = await tx.execute<{ status: TaskStatus; finished_at: Date | null }[]>(
+        'select status, finished_at from "analysis_task" where id = ? for update',
+        [task.id],
+        "all",
+      );
+      const finishedAt =
+        task.status !== "SUCCEEDED" ? null : before?.status === "SUCCEEDED" ? (before.finished_at ?? now) : now;
       await tx.upsert(
         AnalysisTask,
-        { id: task.id, ownerId: task.ownerId, status: task.status, createdAt: now, updatedAt: now },
+        { id: task.id, ownerId: task.ownerId, status: task.status, createdAt: now, updatedAt: now, finishedAt },
         { onConflictFields: ["id"], onConflictExcludeFields: ["createdAt"] },
       );
       await tx.nativeDelete(TaskOutput, { task: task.id });
@@ -111,6 +129,7 @@ export class PgTaskRepository implements TaskRepository {
             contentType: output.contentType,
             sha256: output.sha256,
             hashedVersion: output.hashedVersion ?? null,
+            georeference: output.georeference ?? null,
             createdAt: now,
           })),
         );

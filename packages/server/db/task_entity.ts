@@ -23,6 +23,8 @@ export const AnalysisTask = defineEntity({
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
+    // When the task became SUCCEEDED (kept across re-ingests while it stays so); null while it has not.
+    finishedAt: p.datetime().nullable(),
     outputs: () => p.oneToMany(TaskOutput).mappedBy("task").orderBy({ position: "asc" }),
   },
 });

@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import type { Georeference } from "../geo/read_georeference.ts";
 import { AnalysisTask } from "./task_entity.ts";
 
 /**
@@ -24,6 +25,8 @@ export const TaskOutput = defineEntity({
     sha256: p.string().length(64).nullable(),
     // The object's version when the service took its hash; null for a hash the writer gave, or none.
     hashedVersion: p.string().length(1024).nullable(),
+    // Where a GeoTIFF output lies, read from its header at ingest (geo/read_georeference.ts); null otherwise.
+    georeference: p.json<Georeference>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
   // Ingest looks recorded hashes up by key, and so does the checksum backfill.

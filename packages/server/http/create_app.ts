@@ -1,5 +1,7 @@
 import Router from "@koa/router";
 import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { serveStacItems } from "./serve_stac_items.ts";
+import { ITEM_LINKS_PATH } from "../tasks/item_links.ts";
 import Koa, { type Context as KoaContext, type Middleware } from "koa";
 import type { Logger } from "pino";
 import type { JwtConfig } from "../config/load_config.ts";
@@ -58,7 +60,16 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
-  const contextOf = (ctx: KoaContext) => createContext(services, ctx.state.auth as AuthOutcome);
+  // An unreadable GeoTIFF header is logged by file name and reason only: the error names no URL or secret.
+  const onUnreadableRaster =
+    services.onUnreadableRaster ??
+    ((fileName: string, error: Error) =>
+      logger.warn(
+        { fileName, reason: String((error.cause as Error | undefined)?.message ?? error.message) },
+        "GeoTIFF header unreadable: recorded without georeferencing",
+      ));
+  const withLog: AppServices = { ...services, onUnreadableRaster };
+  const contextOf = (ctx: KoaContext) => createContext(withLog, ctx.state.auth as AuthOutcome);
   const onFault = (fault: unknown, ctx: KoaContext) => logFault(logger, fault, ctx);
   const trpc = createTrpcHandler(appRouter, { createContext: contextOf, onFault });
   const openApiDocument = JSON.stringify(buildOpenApiDocument());
@@ -89,6 +100,13 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   // Links that point back at this service (the local adapter's) are the adapter's to serve.
   const { links } = services.signer;
   if (links !== undefined) router.all(`${links.prefix}*key`, only("GET, HEAD"), serveLinks(links, { publicBaseUrl }));
+
+  // The tokenless links of STAC Items (their self/canonical), for tools that cannot send a token.
+  const { itemLinks } = services;
+  if (itemLinks !== undefined) {
+    const stacItems = serveStacItems({ tasks: services.tasks, signer: services.signer, itemLinks });
+    router.all(`${ITEM_LINKS_PATH}:taskId`, only("GET, HEAD"), stacItems);
+  }
 
   // The REST paths are the procedures' own `openapi` meta, as published in the document.
   for (const route of restRoutes(appRouter)) {

@@ -150,6 +150,16 @@ export function buildOpenApiDocument(): OpenAPIObject {
       },
     };
   }
+  // A procedure that answers another media type than JSON (the STAC Item: application/geo+json) says so.
+  for (const route of restRoutes(appRouter)) {
+    if (route.responseType === undefined) continue;
+    const path = route.path.replace(/:(\w+)/g, "{$1}");
+    const method = route.method.toLowerCase() as "get";
+    const ok = document.paths?.[path]?.[method]?.responses?.["200"] as
+      { content?: Record<string, unknown> } | undefined;
+    const json = ok?.content?.["application/json"];
+    if (ok?.content !== undefined && json !== undefined) ok.content = { [route.responseType]: json };
+  }
   // trpc-to-openapi registered its own error shapes as components; nothing refers to them now.
   const schemas = document.components?.schemas ?? {};
   for (const name of Object.keys(schemas)) if (name.startsWith("error.")) delete schemas[name];

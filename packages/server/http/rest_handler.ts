@@ -20,6 +20,8 @@ export interface RestRoute {
   type: "query" | "mutation";
   /** Answers `302 Found` to the URL this picks from the output, instead of the JSON (`redirectTo` meta). */
   redirectTo?: ((output: unknown) => string) | undefined;
+  /** The media type of a success, when not `application/json` (the meta's `responseType`). */
+  responseType?: string | undefined;
 }
 
 /** Options of {@linkcode createRestHandler}. */
@@ -53,7 +55,16 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
     const openapi = _def.meta?.openapi;
     if (openapi === undefined || (_def.type !== "query" && _def.type !== "mutation")) return [];
     const path = openapi.path.replace(/\{(\w+)\}/g, ":$1");
-    return [{ method: openapi.method, path, procedure, type: _def.type, redirectTo: _def.meta?.redirectTo }];
+    return [
+      {
+        method: openapi.method,
+        path,
+        procedure,
+        type: _def.type,
+        redirectTo: _def.meta?.redirectTo,
+        responseType: _def.meta?.responseType,
+      },
+    ];
   });
 }
 
@@ -112,7 +123,7 @@ export function createRestHandler(
         return;
       }
       ctx.status = 200;
-      ctx.type = "application/json";
+      ctx.type = route.responseType ?? "application/json";
       ctx.set("Cache-Control", "no-store");
       ctx.body = serialise(data);
     } catch (error) {

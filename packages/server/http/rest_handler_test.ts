@@ -7,29 +7,29 @@ import { ROUTES } from "@taskdl/contract";
 
 test("serves each procedure on the REST path its openapi meta names", () => {
   const routes = restRoutes(appRouter).map(({ redirectTo, ...route }) => ({ ...route, redirects: !!redirectTo }));
-  assert.deepEqual(routes, [
-    {
-      method: "GET",
-      path: ROUTES.getDownloadUrl.path,
-      procedure: "analysisTask.getDownloadUrl",
-      type: "query",
-      redirects: false,
-    },
-    {
-      method: "GET",
-      path: "/analysis/task/:taskId/files/:fileName",
-      procedure: "analysisTask.getFile",
-      type: "query",
-      redirects: true,
-    },
-    {
-      method: "PUT",
-      path: "/analysis/task/:taskId",
-      procedure: "analysisTask.put",
-      type: "mutation",
-      redirects: false,
-    },
-  ]);
+  const row = (method: string, path: string, procedure: string, type: string, extra: object = {}) => ({
+    method,
+    path,
+    procedure,
+    type,
+    redirects: false,
+    responseType: undefined,
+    ...extra,
+  });
+  // In the router's order.
+  const expected = [
+    row("GET", ROUTES.getDownloadUrl.path, "analysisTask.getDownloadUrl", "query"),
+    row("GET", "/analysis/task/:taskId/files/:fileName", "analysisTask.getFile", "query", { redirects: true }),
+    row("PUT", "/analysis/task/:taskId", "analysisTask.put", "mutation"),
+    row("GET", "/analysis/task/:taskId/stac", "analysisTask.getStacItem", "query", {
+      responseType: "application/geo+json",
+    }),
+  ];
+  assert.deepEqual(
+    routes.map((route) => route.procedure),
+    expected.map((route) => route.procedure),
+  );
+  assert.deepEqual(routes, expected);
 });
 
 test("a redirecting route's Location is the signed link of its output", () => {

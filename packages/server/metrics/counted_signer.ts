@@ -43,6 +43,8 @@ export function countedSigner(signer: UrlSigner, onError: (driver: string) => vo
     stat: (key: string): Promise<ObjectStat> => signer.stat(key).catch(fault),
     // Opening the stream counts; a stream that fails later is the hashing's to report (ingest answers 503).
     read: (key: string): Promise<Readable> => signer.read(key).catch(fault),
+    readRange: (key: string, offset: number, length: number): Promise<Uint8Array> =>
+      signer.readRange(key, offset, length).catch(fault),
     write: (key: string, body: Uint8Array | string, options?: WriteOptions): Promise<void> =>
       signer.write(key, body, options).catch(fault),
   };

@@ -70,6 +70,7 @@ test("signs each output's key with its file name, media type and the shared expi
     },
     stat: () => Promise.reject(new Error("not used")),
     read: () => Promise.reject(new Error("not used")),
+    readRange: () => Promise.reject(new Error("not used")),
     write: () => Promise.reject(new Error("not used")),
   };
   const resp = await getDownloadUrls({ taskId: "t1" }, { ...context(), signer: recording });
@@ -114,6 +115,7 @@ test("with SignedAnswers, a hot task is signed once per record and expiry; a rep
     sign: (key, options) => `${signer.sign(key, options)}&n=${++signs}`,
     stat: (key) => signer.stat(key),
     read: (key) => signer.read(key),
+    readRange: (key, offset, length) => signer.readRange(key, offset, length),
     write: (key, body) => signer.write(key, body),
   };
   const cache = new TaskCache({ capacity: 1000, ttlMs: 60_000 });

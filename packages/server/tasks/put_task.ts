@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { guessContentType, hashObject, ObjectNotFoundError, type ObjectStat, type UrlSigner } from "@taskdl/storage";
 import { ApiError } from "../envelope/api_error.ts";
 import { DETAILS } from "../envelope/messages.ts";
+import { type Georeference, readGeoreference, UnreadableRasterError } from "../geo/read_georeference.ts";
 import type { HashSlots } from "./hash_slots.ts";
 import type { RecordedHash, TaskOutputRecord, TaskRepository } from "./task_record.ts";
 
@@ -17,6 +18,11 @@ export interface PutTaskContext {
   signer: UrlSigner;
   /** How many of this request's objects are hashed at once. Defaults to 4. */
   hashConcurrency?: number;
+  /**
+   * Told of a GeoTIFF output whose header could not be read (it is recorded all the same, without
+   * georeferencing): for the log. The error names the storage key, never a URL.
+   */
+  onUnreadableRaster?: ((fileName: string, error: UnreadableRasterError) => void) | undefined;
   /** The replica's bound on objects hashed at once, across requests; none means this request's bound only. */
   hashSlots?: HashSlots | undefined;
 }
@@ -35,7 +41,9 @@ const HASH_CONCURRENCY = 4;
  * hash this service took of the same key while the object keeps the size
  * and version it had then, else the object is read through the storage port
  * and hashed (a few at once). A given `sha256` is recorded as given; an
- * unfinished task hashes nothing.
+ * unfinished task hashes nothing. A `SUCCEEDED` task's TIFF outputs get
+ * their georeferencing read from the header with ranged reads
+ * (`readGeoreference`); one that cannot be read is recorded without it.
  *
  * @param request The task, validated by the contract's `PutTaskRequest`.
  * @param context The stores.
@@ -49,7 +57,7 @@ const HASH_CONCURRENCY = 4;
  * ```
  */
 export async function putTask(request: ParsedPutTaskRequest, context: PutTaskContext): Promise<TaskResp> {
-  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY, hashSlots } = context;
+  const { tasks, signer, hashConcurrency = HASH_CONCURRENCY, hashSlots, onUnreadableRaster } = context;
   const stats = await mapLimited(request.outputs, STAT_CONCURRENCY, (output) =>
     asBadRequest(output.storageKey, () => signer.stat(output.storageKey)),
   );
@@ -57,6 +65,14 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
     request.status === "SUCCEEDED"
       ? await findHashes(request, stats, { tasks, signer, hashConcurrency, hashSlots })
       : request.outputs.map(() => undefined);
+  const georeferences =
+    request.status === "SUCCEEDED"
+      ? await mapLimited(request.outputs, HASH_CONCURRENCY, (output, index) =>
+          isTiff(output.contentType ?? guessContentType(output.fileName), output.fileName)
+            ? readRaster(signer, output, stats[index]?.size, onUnreadableRaster)
+            : Promise.resolve(null),
+        )
+      : request.outputs.map(() => null);
   const outputs: TaskOutputRecord[] = request.outputs.map((output, index) => ({
     fileName: output.fileName,
     storageKey: output.storageKey,
@@ -65,6 +81,7 @@ export async function putTask(request: ParsedPutTaskRequest, context: PutTaskCon
     sha256: output.sha256 ?? hashes[index]?.sha256 ?? null,
     // A store that gives no version (an ETag-less S3 clone) gets no reuse: size alone proves nothing.
     hashedVersion: output.sha256 === undefined && hashes[index]?.version ? hashes[index].version : null,
+    georeference: georeferences[index] ?? null,
   }));
   await tasks.replace({ id: request.taskId, ownerId: request.ownerId, status: request.status, outputs });
   return {
@@ -112,6 +129,29 @@ async function findHashes(
     }
     return { sha256: await hashing, version: stat.version };
   });
+}
+
+function isTiff(contentType: string | undefined, fileName: string): boolean {
+  return /^image\/tiff\b/i.test(contentType ?? "") || /\.tiff?$/i.test(fileName);
+}
+
+// A GeoTIFF's georeferencing from its header; an unreadable one is recorded without (and reported), a missing
+// object is the request's 400 and a failing store its 503, as for hashing.
+async function readRaster(
+  signer: UrlSigner,
+  output: { fileName: string; storageKey: string },
+  size: number | undefined,
+  onUnreadable: PutTaskContext["onUnreadableRaster"],
+): Promise<Georeference | null> {
+  try {
+    return await asBadRequest(output.storageKey, () =>
+      readGeoreference(signer, output.storageKey, size === undefined ? {} : { size }),
+    );
+  } catch (error) {
+    if (!(error instanceof UnreadableRasterError)) throw error;
+    onUnreadable?.(output.fileName, error);
+    return null;
+  }
 }
 
 async function asBadRequest<T>(storageKey: string, fn: () => Promise<T>): Promise<T> {

@@ -42,6 +42,7 @@ function watching(): { signer: UrlSigner; most: () => number; reads: () => numbe
     sign: (key, options) => local.sign(key, options),
     stat: (key) => local.stat(key),
     write: (key, body) => local.write(key, body),
+    readRange: (key, offset, length) => local.readRange(key, offset, length),
     read: async (key) => {
       reads += 1;
       open += 1;

@@ -1,4 +1,5 @@
 import type { TaskStatus } from "@taskdl/contract";
+import type { Georeference } from "../geo/read_georeference.ts";
 
 /** One output of a task, as stored. */
 export interface TaskOutputRecord {
@@ -18,6 +19,8 @@ export interface TaskOutputRecord {
    * version. Unset or `null` for a hash the writer gave, or none.
    */
   hashedVersion?: string | null;
+  /** Where a GeoTIFF output lies, read from its header at ingest; unset or `null` for other files. */
+  georeference?: Georeference | null;
 }
 
 /** A SHA-256 the service took of an object, and the object's size and version then. */
@@ -42,6 +45,15 @@ export interface TaskRecord {
   status: TaskStatus;
   /** Every output, in the order the task recorded them. */
   outputs: TaskOutputRecord[];
+  /**
+   * When the task became `SUCCEEDED` (kept while it stays so); `null` while it has not. Set by the
+   * repository on `replace`, read back by `findWithOutputs`.
+   */
+  finishedAt?: Date | null;
+  /** When the task was first recorded (read back by `findWithOutputs`). */
+  createdAt?: Date;
+  /** When the task was last recorded (read back by `findWithOutputs`). */
+  updatedAt?: Date;
 }
 
 /**

@@ -63,6 +63,8 @@ export function tracedSigner(signer: UrlSigner): UrlSigner {
     },
     stat: (key: string): Promise<ObjectStat> => traced("storage.stat", () => signer.stat(key)),
     read: (key: string): Promise<Readable> => traced("storage.read", () => signer.read(key)),
+    readRange: (key: string, offset: number, length: number): Promise<Uint8Array> =>
+      traced("storage.readRange", () => signer.readRange(key, offset, length)),
     write: (key: string, body: Uint8Array | string, options?: WriteOptions): Promise<void> =>
       traced("storage.write", () => signer.write(key, body, options)),
   };

@@ -8,6 +8,8 @@ import {
   MAX_WAIT,
   PutTaskRequest,
   ROUTES,
+  STAC_ITEM_MEDIA_TYPE,
+  StacItem,
   TaskResp,
 } from "@taskdl/contract";
 import { z } from "zod";
@@ -16,6 +18,8 @@ import { getDownloadUrls, type GetDownloadUrlsContext } from "../tasks/get_downl
 import type { Context } from "./context.ts";
 import { getFileLink } from "../tasks/get_file_link.ts";
 import { putTask } from "../tasks/put_task.ts";
+import { getStacItem } from "../tasks/get_stac_item.ts";
+import { UnavailableError } from "../envelope/unavailable_error.ts";
 import { success } from "../hot/success.ts";
 import { authedProcedure, router, writerProcedure } from "./trpc.ts";
 import { validatedOnce } from "../hot/validated_once.ts";
@@ -161,6 +165,44 @@ export const analysisTaskRouter = router({
     .input(PutTaskRequest)
     .output(TaskEnvelope)
     .mutation(async ({ input, ctx }) =>
-      success(await putTask(input, { tasks: ctx.tasks, signer: ctx.signer, hashSlots: ctx.hashSlots })),
+      success(
+        await putTask(input, {
+          tasks: ctx.tasks,
+          signer: ctx.signer,
+          hashSlots: ctx.hashSlots,
+          onUnreadableRaster: ctx.onUnreadableRaster,
+        }),
+      ),
     ),
+
+  // The Item itself, not the envelope: STAC tools read it as GeoJSON. Errors are the envelope as everywhere.
+  getStacItem: authedProcedure
+    .meta({
+      openapi: {
+        ...restRoute("getStacItem"),
+        summary: "Get the task's STAC Item",
+        description:
+          "Returns the outputs of a finished analysis task owned by the token's user as a STAC 1.1.0 Item " +
+          "(`application/geo+json`): one asset per output with its signed download URL (same signer and expiry " +
+          "as Get Download URL), size and SHA-256 multihash, the rasters' projection and WGS 84 footprint. Its " +
+          "`self` and `canonical` links open the same Item without a token until `properties.expires`.",
+        tags: ["analysis task"],
+        requestHeaders: AuthorizationHeader,
+        errorResponses: [400, 401, 404, 405, 429, 500, 503],
+      },
+      responseType: STAC_ITEM_MEDIA_TYPE,
+    })
+    .input(DownloadUrlRequest)
+    .output(StacItem)
+    .query(({ input, ctx }) => {
+      if (ctx.itemLinks === undefined) throw new UnavailableError("STAC Item links are not configured");
+      return getStacItem(input, {
+        userId: ctx.user.id,
+        tasks: ctx.tasks,
+        signer: ctx.signer,
+        itemLinks: ctx.itemLinks,
+        defaultTtl: ctx.ttl.defaultTtl,
+        maxTtl: ctx.ttl.maxTtl,
+      });
+    }),
 });

@@ -2,6 +2,7 @@ import type { UrlSigner } from "@taskdl/storage";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import type { SignedAnswers } from "../hot/signed_answers.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
+import type { ItemLinks } from "../tasks/item_links.ts";
 import type { TaskRepository } from "../tasks/task_record.ts";
 import type { TaskWaiters } from "../tasks/task_waiters.ts";
 import type { HashSlots } from "../tasks/hash_slots.ts";
@@ -20,6 +21,8 @@ export interface AppServices {
   tasks: TaskRepository;
   /** The configured storage signer. */
   signer: UrlSigner;
+  /** The signer of STAC Items' tokenless links; unset means the STAC path answers 503. */
+  itemLinks?: ItemLinks | undefined;
   /** Link lifetime limits. */
   ttl: TtlLimits;
   /** The per-user rate limiter; none means no limit. */
@@ -34,6 +37,8 @@ export interface AppServices {
   status?: ServiceStatus | undefined;
   /** Whether the database answers right now (`/readyz`); unset means it is not asked. */
   isDatabaseConnected?: (() => Promise<boolean>) | undefined;
+  /** Told of an ingested GeoTIFF whose header could not be read (for the log). */
+  onUnreadableRaster?: ((fileName: string, error: Error) => void) | undefined;
 }
 
 /** What the service knows about its own state (start-up and shutdown). */
@@ -62,6 +67,10 @@ export interface Context {
   answers?: SignedAnswers | undefined;
   /** Where requests with a `wait` wait for their task. */
   waiters?: TaskWaiters | undefined;
+  /** Told of an ingested GeoTIFF whose header could not be read (for the log). */
+  onUnreadableRaster?: ((fileName: string, error: Error) => void) | undefined;
+  /** The signer of STAC Items' tokenless links. */
+  itemLinks?: ItemLinks | undefined;
   /** The replica's bound on objects ingest hashes at once. */
   hashSlots?: HashSlots | undefined;
 }
@@ -90,6 +99,8 @@ export function createContext(services: AppServices, auth: AuthOutcome): Context
     rateLimiter: services.rateLimiter,
     answers: services.answers,
     waiters: services.waiters,
+    onUnreadableRaster: services.onUnreadableRaster,
+    itemLinks: services.itemLinks,
     hashSlots: services.hashSlots,
   };
 }

@@ -11,11 +11,14 @@ import type { Context } from "./context.ts";
  * What a procedure declares besides its input and output: its REST route
  * (`openapi`, trpc-to-openapi's), and whether the REST face answers
  * `302 Found` instead of the JSON: `redirectTo` picks the `Location` from the
- * procedure's output (the tRPC face returns the output as it is).
+ * procedure's output (the tRPC face returns the output as it is); and
+ * `responseType`, a success's media type when it is not `application/json`.
  */
 export interface ProcedureMeta extends OpenApiMeta {
   /** The `Location` of the REST face's `302`, from the output. */
   redirectTo?: (output: unknown) => string;
+  /** The media type of the REST face's success, when not `application/json` (the STAC Item's `application/geo+json`). */
+  responseType?: string;
 }
 
 // The tRPC error body is the envelope itself, so both faces answer alike:

@@ -91,6 +91,18 @@ export interface UrlSigner {
    */
   read(key: string): Promise<Readable>;
   /**
+   * Reads one byte range of an object: `length` bytes from `offset`, fewer
+   * where the object ends first, none when `offset` is at or past its end.
+   * One ranged request to the store (`Range: bytes=…` on S3 and Azure, a
+   * positioned read on local disk): headers of large files are read without
+   * fetching the rest.
+   *
+   * @throws {RangeError} When `offset` or `length` is negative or not an integer.
+   * @throws {ObjectNotFoundError} When there is no such object.
+   * @throws {StorageUnavailableError} When the store cannot be reached.
+   */
+  readRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
    * Writes an object whole, replacing what the key held (the demo's files, a
    * test's objects).
    *
@@ -180,5 +192,23 @@ export class StorageUnavailableError extends Error {
     super(`Cannot reach ${driver} storage`, options);
     this.name = "StorageUnavailableError";
     this.driver = driver;
+  }
+}
+
+/**
+ * Checks the arguments of {@linkcode UrlSigner.readRange}, for adapters.
+ *
+ * @param offset The first byte.
+ * @param length How many bytes.
+ * @throws {RangeError} When either is negative or not a safe integer.
+ *
+ * @example
+ * ```ts
+ * checkRange(0, 16_384);
+ * ```
+ */
+export function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`Cannot read bytes ${offset}+${length}: offset and length must be non-negative integers`);
   }
 }

@@ -27,6 +27,7 @@ export type ConformanceCase =
   | "handles keys with spaces, Unicode and slashes"
   | "writes objects that its links then serve"
   | "reads objects whole, and refuses missing ones"
+  | "reads byte ranges through the port"
   | "hashes objects through the port, and a store-held SHA-256 is the object's"
   | "gives a version that changes when the object does";
 
@@ -172,6 +173,25 @@ export function describeUrlSignerConformance(
         10,
       );
       await assert.rejects(store.signer.read("conformance/missing.bin"), ObjectNotFoundError);
+    });
+
+    it("reads byte ranges through the port", async () => {
+      const { signer } = store;
+      assert.deepEqual(await signer.readRange("conformance/data.bin", 100, 200), BYTES.subarray(100, 300));
+      assert.deepEqual(await signer.readRange("conformance/data.bin", 0, 1), BYTES.subarray(0, 1));
+      assert.deepEqual(
+        await signer.readRange("conformance/data.bin", BYTES.length - 10, 100),
+        BYTES.subarray(BYTES.length - 10),
+        "a range past the end gives the bytes up to it",
+      );
+      assert.equal((await signer.readRange("conformance/data.bin", BYTES.length, 10)).byteLength, 0);
+      assert.equal((await signer.readRange("conformance/data.bin", 5, 0)).byteLength, 0);
+      assert.deepEqual(
+        await signer.readRange("conformance/with space/ünï €/deep/file name.tif", 2, 4),
+        BYTES.subarray(2, 6),
+      );
+      await assert.rejects(signer.readRange("conformance/data.bin", -1, 10), RangeError);
+      await assert.rejects(signer.readRange("conformance/missing.bin", 0, 10), ObjectNotFoundError);
     });
 
     it("hashes objects through the port, and a store-held SHA-256 is the object's", async () => {
