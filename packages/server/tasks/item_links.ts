@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
-import { type LinkRefusal, type SigningKey } from "@taskdl/storage";
+import type { LinkRefusal, SigningKey } from "@taskdl/storage";
 
 /** Where the tokenless links of STAC Items point, under the service's origin. */
 export const ITEM_LINKS_PATH = "/stac/items/";

@@ -61,10 +61,10 @@ export class AzureBlobUrlSigner implements UrlSigner {
       throw new Error("AZURE_STORAGE_CONNECTION_STRING must hold an AccountKey: SAS URLs are signed with it");
     }
     // The same account key, imported once: the SDK's credential re-imports it for every SAS it signs.
-    this.#credential = new KeyedSharedKeyCredential(
-      service.credential.accountName,
-      accountKeyOf(config.connectionString),
-    );
+    this.#credential =
+      options.keyedHmac === false
+        ? service.credential
+        : new KeyedSharedKeyCredential(service.credential.accountName, accountKeyOf(config.connectionString));
     this.container = service.getContainerClient(config.container);
     this.#containerName = config.container;
     this.#containerUrl = this.container.url.replace(/\/+$/, "");
