@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import { createTestDatabase, type TestDatabase } from "@taskdl/testing";
 import { initOrm } from "./init_orm.ts";
+import { MIGRATIONS } from "./migrations/mod.ts";
 import type { TaskRecord } from "../tasks/task_record.ts";
 import { PgTaskRepository } from "./pg_task_repository.ts";
 
@@ -107,7 +108,11 @@ test("replicas that start together on an empty database migrate it once, one aft
     const [first] = orms;
     assert.ok(first !== undefined);
     const executed = await first.migrator.getExecuted();
-    assert.equal(executed.length, 2, "each migration recorded once");
+    assert.deepEqual(
+      executed.map((migration) => migration.name),
+      MIGRATIONS.map((migration) => migration.name),
+      "each migration recorded once",
+    );
   } finally {
     for (const started of orms) await started.close();
     await fresh.drop();
