@@ -76,13 +76,18 @@ describe("waitForDownloadUrls", () => {
   });
 
   test("rejects with the envelope's 400 when the task fails", async () => {
-    const waiting = client().waitForDownloadUrls("s-fail", { timeoutMs: 30_000 });
+    // The assertion is attached at once: the rejection may come before the PUT's own answer does.
+    const rejected = rejectsWith(
+      client().waitForDownloadUrls("s-fail", { timeoutMs: 30_000 }),
+      400,
+      /^Request parameter error: task s-fail failed$/,
+    );
     await sleep(300);
     assert.equal(
       (await server.putTask({ taskId: "s-fail", ownerId: "alice", status: "FAILED", outputs: [] })).status,
       200,
     );
-    await rejectsWith(waiting, 400, /^Request parameter error: task s-fail failed$/);
+    await rejected;
   });
 
   test("rejects with 400 not finished when the timeout passes, and 404 for a task the user cannot see", async () => {
