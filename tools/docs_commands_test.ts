@@ -367,7 +367,17 @@ function spawnScript(script: string, env: NodeJS.ProcessEnv): Running {
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // The exit can come before the last of the output has been read from the pipes: wait for both to end too,
+  // but not for background jobs that keep them open (at most a second).
+  const drained = (stream: NodeJS.ReadableStream | null) =>
+    stream === null ? undefined : new Promise((resolve) => stream.once("end", resolve));
+  const pipes = Promise.all([drained(child.stdout), drained(child.stderr)]);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      const timer = setTimeout(() => resolve(code), 1000);
+      void pipes.then(() => (clearTimeout(timer), resolve(code)));
+    }),
+  );
   return { child, output: () => output, exited };
 }
 

@@ -130,7 +130,7 @@ try {
   const load = spawn(process.execPath, [AUTOCANNON, job], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   load.stdout?.on("data", (chunk) => (out += chunk));
-  const done = new Promise((resolve) => load.once("exit", resolve));
+  const done = new Promise((resolve) => load.once("close", resolve)); // "close": stdout read to the end
   let poolUsedMax = 0;
   let poolUsedSum = 0;
   let scrapes = 0;

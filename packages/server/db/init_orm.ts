@@ -117,8 +117,10 @@ async function retryOnce(work: () => Promise<void>, retry: (error: unknown) => b
   }
 }
 
-// 42P07 duplicate_table, and 23505 on pg_type: what PostgreSQL answers a `create table if not exists` that lost a race.
+// What PostgreSQL answers a `create table` that lost a race, depending on how far the other got: 42P07
+// duplicate_table, 42710 duplicate_object (`type "mikro_orm_migrations" already exists`: the table's row type
+// was committed first; CI caught it), 23505 on pg_type's unique index.
 function isCreatedMeanwhile(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "42P07" || code === "23505";
+  return code === "42P07" || code === "42710" || code === "23505";
 }
