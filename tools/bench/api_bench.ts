@@ -1,70 +1,89 @@
 /**
- * The service against a hand-written floor (`floor_server.ts`), side by
- * side in one run: same PostgreSQL, same data, same pool size; load from a
- * separate process pinned to another core; rounds alternate service /
- * floor after a warm-up. Prints req/s, p50/p99 latency and peak RSS of each,
- * and the ratios service/floor.
+ * The service against hand-written floors (`floor_server.ts`), side by side
+ * in one run: same PostgreSQL, same data, same pool size; servers on core 0,
+ * the load (autocannon, curl) and PostgreSQL on core 1; after a warm-up the
+ * sides take turns round by round. Prints req/s, p50/p99 latency and peak
+ * RSS of each side, the ratios, and the performance targets met or missed.
  *
- *   npm run bench                          # scenarios 1, 2, 4: 10 s warm-up, 3 rounds × 10 s each, 32 connections
+ *   npm run bench                          # scenarios 1, 2, 4, 5, 6: 8 s warm-up, 3 rounds × 8 s each, 32 connections
  *   npm run bench -- --large               # and scenario 3 (1,000,000 tasks; seeding takes a minute)
- *   npm run bench -- --seconds 1 --rounds 1 --connections 8   # the CI smoke run
- *   npm run bench -- --scenarios 1 --cpu-prof /tmp/prof      # scenario 1 only, the service under --cpu-prof
+ *   npm run bench -- --seconds 1 --rounds 1 --connections 8 --download-mb 64   # the CI smoke run
+ *   npm run bench -- --scenarios 1 --cpu-prof /tmp/prof      # scenario 1 only, the services under --cpu-prof
+ *   npm run bench -- --scenarios 1,4,5 --before ../older     # and another checkout's service as a side of its own
  *
- * Scenario 5 (URLs signed per second per adapter) is `npm run bench:sign`.
+ * The scenarios: 1 cached answers (the service against the `pg` floor and
+ * the in-memory floor); 2 one task of 1,000 outputs; 3 a million tasks; 4
+ * the tRPC face (requests as the typed client's `httpLink` and
+ * `httpBatchLink` make them) against the REST face; 5 cold, every request
+ * through MikroORM (`TASK_CACHE_CAPACITY=0`) against the `pg` floor; 6 one
+ * large file through a signed local link against nginx `sendfile`, and the
+ * API's p99 while 4 such downloads run. URL signing per adapter is
+ * `npm run bench:sign`.
+ *
+ * `--before DIR` starts the service of another checkout of this repository
+ * too (its own `npm ci` done) and adds it to scenarios 1, 4 and 5 as a side
+ * of its own, in the same alternating rounds: what a change bought, measured
+ * without the machine's drift in between.
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres, serviceArgs } from "@taskdl/testing";
+import type { AppRouter } from "@taskdl/server";
+import { createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { freePort } from "./_free_port.ts";
+import { machineLine, pin, pinRunning } from "./_cores.ts";
+import { curlOnce, downloadLoop, findNginx, hasCurl, startNginx } from "./_downloads.ts";
+import { type LoadShape, load, median, Table } from "./_rounds.ts";
 import { ROUTES } from "@taskdl/contract";
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: "string", default: "10" },
+    seconds: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
     warmup: { type: "string" },
     connections: { type: "string", default: "32" },
+    tasks: { type: "string", default: "2000" },
+    "download-mb": { type: "string", default: "1024" },
     large: { type: "boolean", default: false },
-    scenarios: { type: "string", default: "1,2,3,4" },
+    scenarios: { type: "string", default: "1,2,3,4,5,6" },
     "cpu-prof": { type: "string" },
+    before: { type: "string" },
   },
   strict: true,
 });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-const warmup = values.warmup === undefined ? Math.min(10, seconds) : Number(values.warmup);
+const TASKS = Number(values.tasks);
+const downloadMb = Number(values["download-mb"]);
+const warmup = values.warmup === undefined ? Math.min(8, seconds) : Number(values.warmup);
 const scenarios = new Set(values.scenarios.split(",").map((n) => n.trim()));
 if (
-  !(seconds > 0 && rounds >= 1 && connections >= 1 && warmup >= 0) ||
-  [...scenarios].some((n) => !/^[1-4]$/.test(n))
+  !(seconds > 0 && rounds >= 1 && connections >= 1 && warmup >= 0 && TASKS >= 100 && downloadMb >= 1) ||
+  [...scenarios].some((n) => !/^[1-6]$/.test(n))
 ) {
   throw new Error(
-    "usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--warmup S] [--large] [--scenarios 1,2,3,4] [--cpu-prof DIR]",
+    "usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--warmup S] [--tasks N>=100] [--download-mb MB] [--large] [--scenarios 1,2,3,4,5,6] [--cpu-prof DIR]",
   );
 }
-// The service's V8 profile (one .cpuprofile per run, written when it exits), for `--cpu-prof DIR`.
+// The services' V8 profiles (one .cpuprofile per process, written when it exits), for `--cpu-prof DIR`.
 const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`];
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const FLOOR = here("./floor_server.ts");
-const WORKER = here("./_autocannon_worker.ts");
+const FLOOR = fileURLToPath(new URL("./floor_server.ts", import.meta.url));
 const SECRET = "bench-jwt-secret-of-at-least-32-bytes!!";
 const LINK_KEY = "bench-link-key-of-at-least-32-bytes!!!";
 const USERS = 100;
-const TASKS = 10_000;
 const POOL = 10;
-const twoCores = cpus().length >= 2;
-const pin = (core: number, command: string[]) =>
-  (twoCores ? ["taskset", ["-c", String(core), ...command]] : [command[0], command.slice(1)]) as [string, string[]];
+const DOWNLOADS_AT_ONCE = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Until it answers `path` with `status` (any status when unset): the service answers 503 while it migrates.
@@ -78,72 +97,65 @@ async function waitUntilUp(url: string, path: string, status?: number): Promise<
   throw new Error(`${url} did not come up`);
 }
 
-function peakRssMb(child: ChildProcess): number {
-  // The server is the child of taskset's exec, i.e. the same pid.
-  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
-interface Run {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  statuses: Record<string, number>;
-}
-
-function load(url: string, targets: [string, string][], forSeconds: number): Promise<Run> {
-  // Through a file: thousands of tokens do not fit in argv.
-  const job = join(dir, "load-job.json");
-  writeFileSync(job, JSON.stringify({ url, seconds: forSeconds, connections, targets }));
-  const [command, args] = pin(1, [process.execPath, WORKER, job]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    child.once("exit", (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`load worker exited ${code}`)),
-    );
-  });
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const token = (sub: string) => jwt.sign({ sub }, SECRET, { algorithm: "HS256", expiresIn: 24 * 3600 });
 const tokens = Array.from({ length: USERS }, (_, i) => token(`u${i}`));
 const REST = ROUTES.getDownloadUrl.path;
 
 const dir = mkdtempSync(join(tmpdir(), "taskdl-bench-"));
-chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user
+chmodSync(dir, 0o755); // as root, the embedded PostgreSQL runs as the postgres user, nginx's worker as nobody
+const shape: LoadShape = { seconds, warmup, rounds, connections, dir };
+const table = new Table();
+/** What each target is read from, in the order printed at the end. */
+const targets: { name: string; figure: string; met: boolean }[] = [];
+const target = (name: string, figure: string, met: boolean) => targets.push({ name, figure, met });
 let database: EmbeddedPostgresHandle | undefined;
 const children: ChildProcess[] = [];
 try {
   database = await startEmbeddedPostgres(join(dir, "pg"), { password: "bench", database: "bench" });
   const databaseUrl = database.url;
-  const [servicePort, floorPort] = [await freePort(), await freePort()];
-  const [serviceCommand, serviceCommandArgs] = pin(0, [process.execPath, ...profile, ...serviceArgs()]);
-  const service = spawn(serviceCommand, serviceCommandArgs, {
-    env: {
-      ...process.env,
-      PORT: String(servicePort),
-      DATA_DIR: dir,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: String(POOL),
-      JWT_SECRET: SECRET,
-      URL_SIGNING_KEY: LINK_KEY,
-      SEED_DEMO: "false",
-      // On and never reached, so its cost is in the figures.
-      RATE_LIMIT_PER_USER: "1000000",
-      LOG_LEVEL: "info",
-    },
-    stdio: ["ignore", process.env.BENCH_DEBUG ? "inherit" : "ignore", "inherit"],
-  });
-  children.push(service);
-  const serviceUrl = `http://127.0.0.1:${servicePort}`;
-  await waitUntilUp(serviceUrl, "/readyz", 200); // migrations have run once it is ready
-
   const client = new pg.Client({ connectionString: databaseUrl });
   client.on("error", () => {}); // the database stops under it at the end
   await client.connect();
+  // PostgreSQL to the load core: the postmaster and its children; every later backend inherits it.
+  const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
+  const pidFile = readFileSync(join(rows[0]?.data_directory ?? "", "postmaster.pid"), "utf8");
+  pinRunning("load", Number(pidFile.split("\n")[0]));
+
+  const cacheFilled = new Set<string | undefined>();
+  const startService = async (label: string, env: Record<string, string>, root?: string) => {
+    // As every start after a machine's first: Node's compile cache filled (npm start's, compile_cache.js), by main.ts
+    // stopped at the configuration; once per checkout.
+    if (!cacheFilled.has(root)) {
+      spawnSync(process.execPath, serviceArgs(root), { env: { ...process.env, PORT: "none" }, stdio: "ignore" });
+      cacheFilled.add(root);
+    }
+    const port = await freePort();
+    const [command, args] = pin("server", [process.execPath, ...profile, ...serviceArgs(root)]);
+    const child = spawn(command, args, {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATA_DIR: dir,
+        DATABASE_URL: databaseUrl,
+        DATABASE_POOL_MAX: String(POOL),
+        JWT_SECRET: SECRET,
+        URL_SIGNING_KEY: LINK_KEY,
+        SEED_DEMO: "false",
+        // On and never reached, so its cost is in the figures.
+        RATE_LIMIT_PER_USER: "1000000",
+        LOG_LEVEL: "info",
+        ...env,
+      },
+      stdio: ["ignore", process.env.BENCH_DEBUG ? "inherit" : "ignore", "inherit"],
+    });
+    children.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilUp(url, "/readyz", 200); // migrations have run once it is ready
+    return { label, url, child };
+  };
+  const service = await startService("service", {});
+  const before = values.before === undefined ? undefined : await startService("before", {}, values.before);
+
   const seed = async (from: number, to: number) => {
     await client.query(
       `INSERT INTO "analysis_task" (id, owner_id, status, created_at, updated_at)
@@ -164,151 +176,300 @@ try {
      INSERT INTO "task_output" (task_id, position, file_name, storage_key, size, content_type, created_at)
      SELECT 'big', p, 'tile_' || p || '.tif', 'runs/big/tile_' || p || '.tif', 4096, 'image/tiff', now() FROM generate_series(0, 999) p`,
   );
+  // Scenario 6's file, in the service's local store (DATA_DIR/files), random bytes so nothing compresses it.
+  const downloadBytes = downloadMb * 1024 * 1024;
+  await client.query(
+    `INSERT INTO "analysis_task" VALUES ('download', 'u0', 'SUCCEEDED', now(), now());
+     INSERT INTO "task_output" (task_id, position, file_name, storage_key, size, content_type, created_at)
+     VALUES ('download', 0, 'scene.tif', 'bench/scene.tif', ${downloadBytes}, 'image/tiff', now())`,
+  );
   await client.query("ANALYZE");
 
-  const [floorCommand, floorArgs] = pin(0, [process.execPath, FLOOR]);
-  const floor = spawn(floorCommand, floorArgs, {
-    env: {
-      ...process.env,
-      PORT: String(floorPort),
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET: SECRET,
-      URL_SIGNING_KEY: LINK_KEY,
-      POOL_MAX: String(POOL),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(floor);
-  const floorUrl = `http://127.0.0.1:${floorPort}`;
-  await waitUntilUp(floorUrl, REST);
+  const startFloor = async (label: string, env: Record<string, string>) => {
+    const port = await freePort();
+    const [command, args] = pin("server", [process.execPath, FLOOR]);
+    const child = spawn(command, args, {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        JWT_SECRET: SECRET,
+        URL_SIGNING_KEY: LINK_KEY,
+        POOL_MAX: String(POOL),
+        ...env,
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilUp(url, REST);
+    return { label, url, child };
+  };
+  const floor = await startFloor("pg floor", {});
+  const memoryFloor = await startFloor("in-memory floor", { IN_MEMORY: "true" });
 
-  // Scenario 1's mix: random tasks of random users, one in ten unknown (404).
+  // The mix: random tasks of random users, one in ten someone else's (404).
   const mixed = (taskCount: number): [string, string][] =>
     Array.from({ length: 5000 }, () => {
       const i = Math.floor(Math.random() * taskCount);
-      const missing = Math.random() < 0.1;
-      return [`${REST}?taskId=${missing ? `x${i}` : `t${i}`}`, tokens[i % USERS] as string];
+      const foreign = Math.random() < 0.1;
+      return [`${REST}?taskId=t${i}`, tokens[(foreign ? i + 1 : i) % USERS] as string];
     });
-  const trpcPath = (path: string) =>
-    `/trpc/analysisTask.getDownloadUrl?input=${encodeURIComponent(JSON.stringify({ taskId: new URL(path, "http://x").searchParams.get("taskId") }))}`;
-
-  const rows: string[][] = [];
-  const compare = async (
-    name: string,
-    a: { label: string; url: string; targets: [string, string][] },
-    b: { label: string; url: string; targets: [string, string][] },
-  ) => {
-    // Long enough to ask for every target more than once: both sides measured warm, caches and JIT alike.
-    if (warmup > 0) for (const side of [a, b]) await load(side.url, side.targets, warmup);
-    const runs: Record<string, Run[]> = { [a.label]: [], [b.label]: [] };
-    for (let round = 0; round < rounds; round++) {
-      for (const side of [a, b]) {
-        const run = await load(side.url, side.targets, seconds);
-        runs[side.label]?.push(run);
-        console.error(
-          `  ${name} · round ${round + 1} · ${side.label}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`,
-        );
-      }
-    }
-    const summary = (label: string) => {
-      const list = runs[label] ?? [];
-      const statuses: Record<string, number> = {};
-      for (const run of list)
-        for (const [code, count] of Object.entries(run.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
-      return {
-        rps: median(list.map((r) => r.rps)),
-        p50: median(list.map((r) => r.p50)),
-        p99: median(list.map((r) => r.p99)),
-        errors: list.reduce((n, r) => n + r.errors, 0),
-        statuses,
-      };
-    };
-    const [sa, sb] = [summary(a.label), summary(b.label)];
-    for (const [label, s, url] of [
-      [a.label, sa, a.url],
-      [b.label, sb, b.url],
-    ] as const) {
-      const child = url === serviceUrl ? service : floor;
-      rows.push([
-        name,
-        label,
-        Math.round(s.rps).toLocaleString("en"),
-        s.p50.toFixed(1),
-        s.p99.toFixed(1),
-        String(peakRssMb(child)),
-        Object.entries(s.statuses)
-          .map(([c, n]) => `${c}:${n}`)
-          .join(" ") + (s.errors > 0 ? ` errors:${s.errors}` : ""),
-      ]);
-    }
-    rows.push([
-      name,
-      `ratio ${a.label}/${b.label}`,
-      `${(sa.rps / sb.rps).toFixed(2)}x`,
-      (sa.p50 / sb.p50).toFixed(2),
-      (sa.p99 / sb.p99).toFixed(2),
-      "",
-      "",
-    ]);
-  };
-
   const mix = mixed(TASKS);
-  if (scenarios.has("1"))
-    await compare(
-      "1 many users, 10k tasks",
-      { label: "service", url: serviceUrl, targets: mix },
-      { label: "floor", url: floorUrl, targets: mix },
+
+  if (scenarios.has("1")) {
+    const name = `1 cached, ${TASKS.toLocaleString("en")} tasks`;
+    const s = await table.compare(
+      name,
+      [
+        { ...service, targets: mix },
+        ...(before === undefined ? [] : [{ ...before, targets: mix }]),
+        { ...memoryFloor, targets: mix },
+        { ...floor, targets: mix },
+      ],
+      shape,
     );
+    if (before !== undefined) table.ratio(name, s, "service", "before");
+    const toMemory = table.ratio(name, s, "service", "in-memory floor");
+    const toPg = table.ratio(name, s, "service", "pg floor");
+    target("cached: req/s ≥ 0.8x the in-memory floor's", `${toMemory.rps.toFixed(2)}x`, toMemory.rps >= 0.8);
+    target("cached: p99 ≤ the pg floor's", `${toPg.p99.toFixed(2)}x`, toPg.p99 <= 1);
+    const rss = s.get("service")?.rssMb ?? 0;
+    target("memory: peak RSS ≤ 150 MB in the cached scenario", `${rss} MB`, rss <= 150);
+  }
   const big: [string, string][] = [[`${REST}?taskId=big`, tokens[0] as string]];
-  if (scenarios.has("2"))
-    await compare(
-      "2 one task, 1,000 outputs",
-      { label: "service", url: serviceUrl, targets: big },
-      { label: "floor", url: floorUrl, targets: big },
+  if (scenarios.has("2")) {
+    const name = "2 one task, 1,000 outputs";
+    const s = await table.compare(
+      name,
+      [
+        { ...service, targets: big },
+        { ...floor, targets: big },
+      ],
+      shape,
     );
-  if (scenarios.has("4"))
-    await compare(
-      "4 tRPC vs REST (service)",
-      { label: "tRPC", url: serviceUrl, targets: mix.map(([path, t]) => [trpcPath(path), t]) },
-      { label: "REST", url: serviceUrl, targets: mix },
+    table.ratio(name, s, "service", "pg floor");
+  }
+  if (scenarios.has("4")) {
+    const name = "4 tRPC face vs REST";
+    // The requests exactly as the typed client's links make them: the paths are built the way each link builds
+    // them, checked against what the real link sends for the first 50 targets (a link that changed its URLs
+    // stops the run).
+    const CHECKED = 50;
+    const pathOf = {
+      httpLink: (input: { taskId: string }) =>
+        `/trpc/analysisTask.getDownloadUrl?input=${encodeURIComponent(JSON.stringify(input))}`,
+      httpBatchLink: (input: { taskId: string }) =>
+        `/trpc/analysisTask.getDownloadUrl?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: input }))}`,
+    };
+    const linkTargets = async (kind: keyof typeof pathOf): Promise<[string, string][]> => {
+      let current = "";
+      let seen = "";
+      const trpc = createTRPCClient<AppRouter>({
+        links: [
+          (kind === "httpLink" ? httpLink : httpBatchLink)({
+            url: `${service.url}/trpc`,
+            headers: () => ({ authorization: `Bearer ${current}` }),
+            fetch: (input, init) => {
+              seen = String(input instanceof Request ? input.url : input);
+              return fetch(input, init);
+            },
+          }),
+        ],
+      });
+      const targets = mix.map(([path, owner]): [{ taskId: string }, string, string] => {
+        const input = { taskId: new URL(path, "http://x").searchParams.get("taskId") ?? "" };
+        return [input, pathOf[kind](input), owner];
+      });
+      // One at a time: calls made together would go out as one batch.
+      for (const [input, built, owner] of targets.slice(0, CHECKED)) {
+        current = owner;
+        await trpc.analysisTask.getDownloadUrl.query(input).catch(() => undefined);
+        const sent = new URL(seen);
+        if (`${sent.pathname}${sent.search}` !== built)
+          throw new Error(`${kind} sends ${sent.pathname}${sent.search}; the bench built ${built}`);
+      }
+      return targets.map(([, built, owner]) => [built, owner]);
+    };
+    const viaHttpLink = await linkTargets("httpLink");
+    const s = await table.compare(
+      name,
+      [
+        { ...service, label: "tRPC httpLink", targets: viaHttpLink },
+        { ...service, label: "tRPC httpBatchLink", targets: await linkTargets("httpBatchLink") },
+        { ...service, label: "REST", targets: mix },
+        ...(before === undefined ? [] : [{ ...before, label: "tRPC httpLink, before", targets: viaHttpLink }]),
+      ],
+      shape,
     );
+    if (before !== undefined) {
+      table.ratio(name, s, "tRPC httpLink", "tRPC httpLink, before");
+    }
+    for (const label of ["tRPC httpLink", "tRPC httpBatchLink"]) {
+      const r = table.ratio(name, s, label, "REST");
+      target(`tRPC face (${label.slice(5)}): req/s ≥ 0.9x the REST face's`, `${r.rps.toFixed(2)}x`, r.rps >= 0.9);
+    }
+  }
+  if (scenarios.has("5")) {
+    const name = "5 cold, TASK_CACHE_CAPACITY=0";
+    const cold = await startService("cold service", { TASK_CACHE_CAPACITY: "0" });
+    const coldBefore =
+      values.before === undefined
+        ? undefined
+        : await startService("cold, before", { TASK_CACHE_CAPACITY: "0" }, values.before);
+    const s = await table.compare(
+      name,
+      [
+        { ...cold, targets: mix },
+        ...(coldBefore === undefined ? [] : [{ ...coldBefore, targets: mix }]),
+        { ...floor, targets: mix },
+      ],
+      shape,
+    );
+    if (coldBefore !== undefined) {
+      table.ratio(name, s, "cold service", "cold, before");
+      coldBefore.child.kill("SIGTERM");
+    }
+    const r = table.ratio(name, s, "cold service", "pg floor");
+    target("cold: req/s ≥ 0.9x the pg floor's", `${r.rps.toFixed(2)}x`, r.rps >= 0.9);
+    target("cold: p99 ≤ 1.2x the pg floor's", `${r.p99.toFixed(2)}x`, r.p99 <= 1.2);
+    cold.child.kill("SIGTERM");
+  }
+  if (scenarios.has("6")) {
+    const nginx = findNginx();
+    if (nginx === undefined || !hasCurl()) {
+      console.log(
+        `\n!!! SKIPPED scenario 6 (downloads against nginx): ${nginx === undefined ? "nginx is not installed (apt-get install nginx-light)" : "curl is not installed"} !!!\n`,
+      );
+    } else {
+      const name = `6 one ${downloadMb >= 1024 ? `${downloadMb / 1024} GiB` : `${downloadMb} MiB`} file`;
+      const root = join(dir, "files");
+      mkdirSync(join(root, "bench"), { recursive: true });
+      const fd = openSync(join(root, "bench", "scene.tif"), "w", 0o644);
+      const chunk = Buffer.alloc(16 * 1024 * 1024);
+      for (let written = 0; written < downloadBytes; written += chunk.length)
+        writeSync(fd, randomFillSync(chunk), 0, Math.min(chunk.length, downloadBytes - written));
+      closeSync(fd);
+      const nginxPort = await freePort();
+      children.push(await startNginx(nginx, dir, root, nginxPort));
+      const res = await fetch(`${service.url}${REST}?taskId=download`, {
+        headers: { authorization: `Bearer ${tokens[0]}` },
+      });
+      const { data } = (await res.json()) as { data: { downloadUrls: { downloadUrl: string }[] } };
+      const signed = data.downloadUrls[0]?.downloadUrl ?? "";
+      const sides = [
+        { label: "taskdl signed link", url: signed },
+        { label: "nginx sendfile", url: `http://127.0.0.1:${nginxPort}/bench/scene.tif` },
+      ];
+      const speeds = new Map<string, number[]>(sides.map((side) => [side.label, []]));
+      for (const side of sides) await curlOnce(side.url, downloadBytes); // warm: the page cache and the JIT
+      for (let round = 0; round < rounds; round++) {
+        for (const side of sides) {
+          const { bytesPerSecond } = await curlOnce(side.url, downloadBytes);
+          speeds.get(side.label)?.push(bytesPerSecond);
+          console.error(`  ${name} · round ${round + 1} · ${side.label}: ${Math.round(bytesPerSecond / 1e6)} MB/s`);
+        }
+      }
+      const mbps = (label: string) => median(speeds.get(label) ?? []) / 1e6;
+      for (const side of sides) table.add([name, side.label, "", "", "", "", `${Math.round(mbps(side.label))} MB/s`]);
+      const downloadRatio = mbps("taskdl signed link") / mbps("nginx sendfile");
+      table.add([name, "ratio taskdl/nginx", `${downloadRatio.toFixed(2)}x`, "", "", "", ""]);
+      target(
+        "downloads: a signed local link ≥ 0.6x nginx sendfile",
+        `${downloadRatio.toFixed(2)}x`,
+        downloadRatio >= 0.6,
+      );
+
+      // The API while 4 downloads of the same file run on the same event loop, against the API alone.
+      const p99 = { idle: [] as number[], busy: [] as number[] };
+      const rps = { idle: [] as number[], busy: [] as number[] };
+      const moved: number[] = [];
+      if (warmup > 0) await load(service.url, mix, warmup, shape);
+      for (let round = 0; round < rounds; round++) {
+        const idle = await load(service.url, mix, seconds, shape);
+        p99.idle.push(idle.p99);
+        rps.idle.push(idle.rps);
+        const downloads = downloadLoop(signed, downloadBytes, DOWNLOADS_AT_ONCE);
+        const busy = await load(service.url, mix, seconds, shape);
+        moved.push(await downloads.stop());
+        p99.busy.push(busy.p99);
+        rps.busy.push(busy.rps);
+        console.error(`  ${name} · round ${round + 1} · API p99 idle ${idle.p99} ms, under downloads ${busy.p99} ms`);
+      }
+      const api = `API, ${DOWNLOADS_AT_ONCE} downloads running`;
+      table.add([
+        name,
+        "API alone",
+        Math.round(median(rps.idle)).toLocaleString("en"),
+        "",
+        median(p99.idle).toFixed(1),
+        "",
+        "",
+      ]);
+      table.add([
+        name,
+        api,
+        Math.round(median(rps.busy)).toLocaleString("en"),
+        "",
+        median(p99.busy).toFixed(1),
+        "",
+        `downloads ${Math.round(median(moved) / 1e6)} MB/s in all`,
+      ]);
+      const busyRatio = median(p99.busy) / median(p99.idle);
+      table.add([name, "ratio p99 busy/alone", "", "", busyRatio.toFixed(2), "", ""]);
+      target(
+        `downloads: API p99 with ${DOWNLOADS_AT_ONCE} downloads ≤ 2x its p99 alone`,
+        `${busyRatio.toFixed(2)}x`,
+        busyRatio <= 2,
+      );
+    }
+  }
   if (values.large && scenarios.has("3")) {
     await seed(TASKS, 1_000_000 - 1);
     await client.query("ANALYZE");
     const millions = mixed(1_000_000);
-    await compare(
-      "3 1,000,000 tasks",
-      { label: "service", url: serviceUrl, targets: millions },
-      { label: "floor", url: floorUrl, targets: millions },
+    const name = "3 1,000,000 tasks";
+    const s = await table.compare(
+      name,
+      [
+        { ...service, targets: millions },
+        { ...floor, targets: millions },
+      ],
+      shape,
     );
+    table.ratio(name, s, "service", "pg floor");
     // The same service and mix in alternating rounds, so the machine's drift cancels: is the cost per request flat?
-    await compare(
-      "3 1M vs 10k tasks (service)",
-      { label: "1M tasks", url: serviceUrl, targets: millions },
-      { label: "10k tasks", url: serviceUrl, targets: mix },
+    const flat = "3 1M vs 2k tasks (service)";
+    const f = await table.compare(
+      flat,
+      [
+        { ...service, label: "1M tasks", targets: millions },
+        { ...service, label: "small mix", targets: mix },
+      ],
+      shape,
     );
+    table.ratio(flat, f, "1M tasks", "small mix");
   }
   await client.end();
 
-  const header = ["scenario", "server", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "answers"];
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i < 2 || i === 6 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  const cpu = cpus();
   console.log(
-    `Service vs floor — ${warmup} s warm-up each, then ${rounds} alternating round(s) × ${seconds} s, ${connections} connections, pool ${POOL}`,
+    `Service vs floors — ${warmup} s warm-up each, then ${rounds} alternating round(s) × ${seconds} s, ${connections} connections, pool ${POOL}, ${TASKS.toLocaleString("en")} tasks of 2 outputs, ${USERS} users, 10 % foreign ids`,
   );
-  console.log(
-    `machine: ${cpu[0]?.model ?? "unknown CPU"} (${cpu.length} cores), Node ${process.version}; servers on core 0, load on core ${twoCores ? 1 : "0 (one core only)"}; PostgreSQL unpinned`,
-  );
+  console.log(machineLine());
   console.log("peak RSS is the process's high-water mark so far in the run\n");
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
+  table.print(["scenario", "side", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "answers"]);
+  if (targets.length > 0) {
+    console.log("\ntargets (signing: npm run bench:sign)");
+    const width = Math.max(...targets.map((t) => t.name.length));
+    for (const t of targets) console.log(`  ${t.met ? "met   " : "MISSED"}  ${t.name.padEnd(width)}  ${t.figure}`);
+  }
 } finally {
-  for (const child of children) child.kill("SIGTERM");
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   await Promise.all(
     children.map((child) =>
-      child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined,
+      child.exitCode === null && child.signalCode === null
+        ? new Promise((resolve) => child.once("exit", resolve))
+        : undefined,
     ),
   );
   await database?.stop();

@@ -2,24 +2,59 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { findNginx } from "./_downloads.ts";
 
 const SCRIPT = fileURLToPath(new URL("./api_bench.ts", import.meta.url));
 
 test(
-  "the service-vs-floor benchmark runs every scenario and prints both sides and the ratio",
-  { timeout: 240_000 },
+  "the service-vs-floors benchmark runs every scenario and prints each side, the ratios and the targets",
+  { timeout: 300_000 },
   () => {
-    const result = spawnSync(process.execPath, [SCRIPT, "--seconds", "1", "--rounds", "1", "--connections", "4"], {
-      encoding: "utf8",
-      timeout: 230_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [SCRIPT, "--seconds", "1", "--rounds", "1", "--warmup", "0", "--connections", "4", "--download-mb", "16"],
+      { encoding: "utf8", timeout: 290_000 },
+    );
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
-    for (const scenario of ["1 many users, 10k tasks", "2 one task, 1,000 outputs"]) {
-      for (const side of ["service", "floor", "ratio service/floor"]) {
+    const rows: [string, string[]][] = [
+      [
+        "1 cached, 2,000 tasks",
+        ["service", "in-memory floor", "pg floor", "ratio service/in-memory floor", "ratio service/pg floor"],
+      ],
+      ["2 one task, 1,000 outputs", ["service", "pg floor", "ratio service/pg floor"]],
+      [
+        "4 tRPC face vs REST",
+        ["tRPC httpLink", "tRPC httpBatchLink", "REST", "ratio tRPC httpLink/REST", "ratio tRPC httpBatchLink/REST"],
+      ],
+      ["5 cold, TASK_CACHE_CAPACITY=0", ["cold service", "pg floor", "ratio cold service/pg floor"]],
+    ];
+    for (const [scenario, sides] of rows) {
+      for (const side of sides) {
         assert.match(result.stdout, new RegExp(`^${scenario} +${side} +[\\d,.]+x? `, "m"), `${scenario} ${side}`);
       }
     }
-    assert.match(result.stdout, /^4 tRPC vs REST \(service\) +ratio tRPC\/REST/m);
+    assert.match(result.stdout, /^machine: .+ cores\), Node v\d+/m);
+    for (const name of [
+      "cached: req/s",
+      "cached: p99",
+      "memory: peak RSS",
+      "tRPC face (httpLink)",
+      "tRPC face (httpBatchLink)",
+      "cold: req/s",
+      "cold: p99",
+    ])
+      assert.match(result.stdout, new RegExp(`^  (met   |MISSED)  ${name.replace(/[()]/g, "\\$&")}`, "m"), name);
+    if (findNginx() === undefined) {
+      assert.match(result.stdout, /SKIPPED scenario 6 \(downloads against nginx\): nginx is not installed/);
+    } else {
+      assert.match(result.stdout, /^6 one 16 MiB file +taskdl signed link .+ \d+ MB\/s$/m);
+      assert.match(result.stdout, /^6 one 16 MiB file +nginx sendfile .+ \d+ MB\/s$/m);
+      assert.match(result.stdout, /^6 one 16 MiB file +ratio p99 busy\/alone +[\d.]+$/m);
+      assert.match(
+        result.stdout,
+        /^ {2}(met {3}|MISSED) {2}downloads: a signed local link ≥ 0.6x nginx sendfile +[\d.]+x$/m,
+      );
+    }
     assert.doesNotMatch(result.stdout, /errors:|\b5\d\d:/, "no transport errors, no 5xx");
   },
 );

@@ -6,7 +6,11 @@
  * shape as the service's local signer, the same JSON envelope. A yardstick,
  * not a product: no other path, no logging, no limits.
  *
- *   PORT=… DATABASE_URL=… JWT_SECRET=… URL_SIGNING_KEY=… POOL_MAX=10 node tools/bench/floor_server.ts
+ * With `IN_MEMORY=true` it runs the same query for every task once at
+ * start-up and answers from a `Map` after that: the same code with no
+ * database per request, i.e. what the job costs on `node:http` alone.
+ *
+ *   PORT=… DATABASE_URL=… JWT_SECRET=… URL_SIGNING_KEY=… POOL_MAX=10 [IN_MEMORY=true] node tools/bench/floor_server.ts
  *
  * @module
  */
@@ -25,6 +29,7 @@ const secret = env("JWT_SECRET");
 const key = createSecretKey(Buffer.from(env("URL_SIGNING_KEY")));
 const filesUrl = `${process.env.BASE_URL ?? `http://127.0.0.1:${env("PORT")}`}/files/`;
 const pool = new pg.Pool({ connectionString: env("DATABASE_URL"), max: Number(process.env.POOL_MAX ?? 10) });
+pool.on("error", () => {}); // an idle client whose backend went (the database stops first at the end of a run)
 pg.types.setTypeParser(20, Number); // bigint sizes as numbers, as the service maps them
 const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const QUERY = {
@@ -33,6 +38,38 @@ const QUERY = {
     'SELECT t.owner_id, t.status, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 FROM "analysis_task" t ' +
     'LEFT JOIN "task_output" o ON o.task_id = t.id WHERE t.id = $1 ORDER BY o.position',
 };
+
+interface Row {
+  owner_id: string;
+  status: string;
+  file_name: string | null;
+  storage_key: string;
+  size: number;
+  content_type: string | null;
+  sha256: string | null;
+}
+
+// IN_MEMORY=true: every task's rows, read once with the per-request query's columns and order.
+const inMemory = process.env.IN_MEMORY === "true" ? await readEveryTask() : undefined;
+
+async function readEveryTask(): Promise<Map<string, Row[]>> {
+  const { rows } = await pool.query<Row & { id: string }>(
+    'SELECT t.id, t.owner_id, t.status, o.file_name, o.storage_key, o.size, o.content_type, o.sha256 FROM "analysis_task" t ' +
+      'LEFT JOIN "task_output" o ON o.task_id = t.id ORDER BY t.id, o.position',
+  );
+  const tasks = new Map<string, Row[]>();
+  for (const { id, ...row } of rows) {
+    const list = tasks.get(id);
+    if (list === undefined) tasks.set(id, [row]);
+    else list.push(row);
+  }
+  return tasks;
+}
+
+async function rowsOf(taskId: string): Promise<Row[]> {
+  if (inMemory !== undefined) return inMemory.get(taskId) ?? [];
+  return (await pool.query<Row>(QUERY, [taskId])).rows;
+}
 
 function answer(res: ServerResponse, code: number, message: string, data: unknown = null): void {
   const body = JSON.stringify({ code, message, data });
@@ -64,7 +101,7 @@ const server = createServer(async (req, res) => {
     }
     const taskId = url.searchParams.get("taskId") ?? "";
     if (!TASK_ID.test(taskId)) return answer(res, 400, "Request parameter error: taskId is invalid");
-    const { rows } = await pool.query(QUERY, [taskId]);
+    const rows = await rowsOf(taskId);
     const first = rows[0];
     if (first === undefined || first.owner_id !== userId) return answer(res, 404, "Task not found");
     if (first.status !== "SUCCEEDED")
@@ -73,7 +110,7 @@ const server = createServer(async (req, res) => {
     const expiresAt = new Date(exp * 1000).toISOString().replace(".000Z", "Z");
     let totalSize = 0;
     const downloadUrls = rows
-      .filter((row) => row.file_name !== null)
+      .filter((row): row is Row & { file_name: string } => row.file_name !== null)
       .map((row) => {
         totalSize += row.size;
         return {

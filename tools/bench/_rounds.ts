@@ -1,0 +1,151 @@
+/**
+ * Alternating rounds and the table of `api_bench.ts`: each side of a
+ * comparison gets a warm-up, then the sides take turns round by round, so a
+ * machine that drifts (these are shared) drifts for all of them alike.
+ * Medians of the rounds; ratios of medians.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pin } from "./_cores.ts";
+
+const WORKER = fileURLToPath(new URL("./_autocannon_worker.ts", import.meta.url));
+
+/** One load run's figures, as the autocannon worker prints them. */
+export interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  statuses: Record<string, number>;
+}
+
+/** One side of a comparison: a server and the requests it gets. */
+export interface Side {
+  label: string;
+  url: string;
+  /** The server's process, for its peak RSS. */
+  child: ChildProcess;
+  /** Paths to spread the load over, each with the token to send. */
+  targets: [path: string, token: string][];
+}
+
+/** How long and how hard each load run is. */
+export interface LoadShape {
+  seconds: number;
+  warmup: number;
+  rounds: number;
+  connections: number;
+  /** A folder for the load job's file. */
+  dir: string;
+}
+
+/** Runs autocannon (in a process of its own, on the load core) against one server. */
+export function load(url: string, targets: [string, string][], seconds: number, shape: LoadShape): Promise<Run> {
+  // Through a file: thousands of tokens do not fit in argv.
+  const job = join(shape.dir, "load-job.json");
+  writeFileSync(job, JSON.stringify({ url, seconds, connections: shape.connections, targets }));
+  const [command, args] = pin("load", [process.execPath, WORKER, job]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    // "close", not "exit": the exit can come before the last of stdout has been read from the pipe.
+    child.once("close", (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`load worker exited ${code}`)),
+    );
+  });
+}
+
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** A process's high-water mark of resident memory so far, in MB (taskset execs, so the pid is the server's). */
+export function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** The medians of one side's rounds, with its answers by status summed. */
+export interface Summary extends Run {
+  rssMb: number;
+}
+
+/** The rows of the printed table, and the summaries the targets are read from. */
+export class Table {
+  readonly rows: string[][] = [];
+
+  /** Warm-up of each side, then `rounds` rounds in which the sides take turns; one row per side. */
+  async compare(name: string, sides: Side[], shape: LoadShape): Promise<Map<string, Summary>> {
+    // Long enough to ask for every target more than once: every side measured warm, caches and JIT alike.
+    if (shape.warmup > 0) for (const side of sides) await load(side.url, side.targets, shape.warmup, shape);
+    const runs = new Map<string, Run[]>(sides.map((side) => [side.label, []]));
+    for (let round = 0; round < shape.rounds; round++) {
+      for (const side of sides) {
+        const run = await load(side.url, side.targets, shape.seconds, shape);
+        runs.get(side.label)?.push(run);
+        console.error(
+          `  ${name} · round ${round + 1} · ${side.label}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`,
+        );
+      }
+    }
+    const summaries = new Map<string, Summary>();
+    for (const side of sides) {
+      const list = runs.get(side.label) ?? [];
+      const statuses: Record<string, number> = {};
+      for (const run of list)
+        for (const [code, count] of Object.entries(run.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+      const summary: Summary = {
+        rps: median(list.map((r) => r.rps)),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+        errors: list.reduce((n, r) => n + r.errors, 0),
+        statuses,
+        rssMb: peakRssMb(side.child),
+      };
+      summaries.set(side.label, summary);
+      this.rows.push([
+        name,
+        side.label,
+        Math.round(summary.rps).toLocaleString("en"),
+        summary.p50.toFixed(1),
+        summary.p99.toFixed(1),
+        String(summary.rssMb),
+        Object.entries(statuses)
+          .map(([c, n]) => `${c}:${n}`)
+          .join(" ") + (summary.errors > 0 ? ` errors:${summary.errors}` : ""),
+      ]);
+    }
+    return summaries;
+  }
+
+  /** A row of ratios `a/b` of req/s, p50 and p99, from a comparison's summaries; returns the raw ratios. */
+  ratio(name: string, summaries: Map<string, Summary>, a: string, b: string): { rps: number; p99: number } {
+    const [sa, sb] = [summaries.get(a), summaries.get(b)];
+    if (sa === undefined || sb === undefined) throw new Error(`${name}: no side ${sa === undefined ? a : b}`);
+    // autocannon's latencies are whole milliseconds: a 0 ms median has no ratio.
+    const of = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) : "n/a");
+    this.rows.push([name, `ratio ${a}/${b}`, `${of(sa.rps, sb.rps)}x`, of(sa.p50, sb.p50), of(sa.p99, sb.p99), "", ""]);
+    return { rps: sa.rps / sb.rps, p99: sa.p99 / sb.p99 };
+  }
+
+  /** A row of figures other than req/s (downloads): the cells as given. */
+  add(cells: string[]): void {
+    this.rows.push(cells);
+  }
+
+  /** The table, columns aligned. */
+  print(header: string[]): void {
+    const widths = header.map((cell, i) => Math.max(cell.length, ...this.rows.map((row) => (row[i] ?? "").length)));
+    const left = new Set([0, 1, header.length - 1]);
+    const line = (cells: string[]) =>
+      cells
+        .map((cell, i) => (left.has(i) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd();
+    console.log(line(header));
+    for (const row of this.rows) console.log(line(row));
+  }
+}
