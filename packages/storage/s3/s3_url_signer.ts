@@ -5,6 +5,7 @@ import { S3RequestPresigner } from "@aws-sdk/s3-request-presigner";
 import { HttpRequest } from "@smithy/core/protocols";
 import { keyPath } from "../port/key_path.ts";
 import { type HmacOptions, KeyedSha256 } from "../port/keyed_sha256.ts";
+import { rfc3986, SigV4GetPresigner } from "./sigv4_get_presigner.ts";
 import { fullObjectSha256 } from "./full_object_sha256.ts";
 import { contentDisposition } from "../port/content_disposition.ts";
 import {
@@ -17,6 +18,12 @@ import {
   type WriteOptions,
 } from "../port/url_signer.ts";
 import { S3_MAX_EXPIRES_IN, type S3Settings } from "./s3_settings.ts";
+
+/** How the `s3` adapter signs: its own SigV4 for the one request it signs, or the SDK's presigner. */
+export interface S3SignerOptions extends HmacOptions {
+  /** `true`: through the AWS SDK's `S3RequestPresigner` (the benchmark's and the tests' yardstick). Default `false`. */
+  sdkPresigner?: boolean;
+}
 
 /**
  * The `s3` storage adapter: presigned `GetObject` URLs (SigV4 query
@@ -41,14 +48,16 @@ export class S3UrlSigner implements UrlSigner {
   /** The SDK client `stat` uses (and whose credential provider signs). */
   readonly client: S3Client;
   #bucket: string;
-  #presigner: S3RequestPresigner;
-  #target: { protocol: string; hostname: string; port: number | undefined; pathPrefix: string };
+  #presigner: S3RequestPresigner | undefined;
+  #sigv4: SigV4GetPresigner;
+  #target: Target;
 
   /**
    * @param config The driver's settings.
-   * @param options `keyedHmac: false` signs with the SDK's own HMAC (the benchmark's "before").
+   * @param options `sdkPresigner: true` signs through the SDK's presigner; `keyedHmac: false` through it with the
+   *   SDK's own HMAC too (the benchmark's "before").
    */
-  constructor(config: S3Settings, options: HmacOptions = {}) {
+  constructor(config: S3Settings, options: S3SignerOptions = {}) {
     const { bucket, region, endpoint, forcePathStyle, credentials } = config;
     this.#bucket = bucket;
     this.client = new S3Client({
@@ -59,13 +68,18 @@ export class S3UrlSigner implements UrlSigner {
       maxAttempts: 2,
       requestHandler: { connectionTimeout: 3000, requestTimeout: 10_000 },
     });
-    // The client's resolved provider: static keys, or the default chain, memoised.
+    // The client's resolved provider: static keys, or the default chain, memoised (refreshed as they expire).
+    const credentialsOf = this.client.config.credentials;
+    this.#sigv4 = new SigV4GetPresigner(region, () => credentialsOf());
     // The SDK's SigV4, with an HMAC that imports each key once (the SDK's re-imports it for every URL).
-    this.#presigner = new S3RequestPresigner({
-      credentials: this.client.config.credentials,
-      region,
-      sha256: options.keyedHmac === false ? this.client.config.sha256 : KeyedSha256,
-    });
+    this.#presigner =
+      options.sdkPresigner === true || options.keyedHmac === false
+        ? new S3RequestPresigner({
+            credentials: credentialsOf,
+            region,
+            sha256: options.keyedHmac === false ? this.client.config.sha256 : KeyedSha256,
+          })
+        : undefined;
     this.#target = target(config);
   }
 
@@ -78,19 +92,26 @@ export class S3UrlSigner implements UrlSigner {
       throw new RangeError(`S3 presigned URLs last at most ${S3_MAX_EXPIRES_IN} s (7 days); asked for ${expiresIn} s`);
     }
     if (expiresIn < 1) throw new RangeError("Cannot sign an S3 URL that has already expired");
-    const { protocol, hostname, port, pathPrefix } = this.#target;
-    const query: Record<string, string> = { "response-content-disposition": contentDisposition(fileName) };
+    const { protocol, hostname, port, host, pathPrefix } = this.#target;
+    const disposition = contentDisposition(fileName);
+    const path = `${pathPrefix}/${keyPath(key, rfc3986)}`;
+    // Signed at the whole second, so the link dies exactly at `expiresAt`.
+    if (this.#presigner === undefined) {
+      const params: [string, string][] = [["response-content-disposition", disposition]];
+      if (contentType !== undefined) params.push(["response-content-type", contentType]);
+      return await this.#sigv4.presign({ protocol, host, path }, params, expiresIn, nowSeconds);
+    }
+    const query: Record<string, string> = { "response-content-disposition": disposition };
     if (contentType !== undefined) query["response-content-type"] = contentType;
     const request = new HttpRequest({
       method: "GET",
       protocol,
       hostname,
       port,
-      path: `${pathPrefix}/${keyPath(key, encodeSegment)}`,
+      path,
       query,
-      headers: { host: port === undefined ? hostname : `${hostname}:${port}` },
+      headers: { host },
     });
-    // Signed at the whole second, so the link dies exactly at `expiresAt`.
     const signed = await this.#presigner.presign(request, { expiresIn, signingDate: new Date(nowSeconds * 1000) });
     return formatUrl(signed);
   }
@@ -169,24 +190,28 @@ export class S3UrlSigner implements UrlSigner {
 }
 
 // Where URLs point: computed once from the configuration, never per URL.
-function target(config: S3Settings): {
+interface Target {
   protocol: string;
   hostname: string;
   port: number | undefined;
+  /** The host header: `hostname[:port]`. */
+  host: string;
   pathPrefix: string;
-} {
+}
+
+function target(config: S3Settings): Target {
   const { bucket, region, endpoint, forcePathStyle } = config;
   const base = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
   const port = base.port === "" ? undefined : Number(base.port);
   const basePath = base.pathname.replace(/\/+$/, "");
   // Virtual-hosted URLs need a DNS-safe bucket name; others fall back to path style, as the SDK does.
   const virtual = !forcePathStyle && /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
-  return virtual
-    ? { protocol: base.protocol, hostname: `${bucket}.${base.hostname}`, port, pathPrefix: basePath }
-    : { protocol: base.protocol, hostname: base.hostname, port, pathPrefix: `${basePath}/${encodeSegment(bucket)}` };
-}
-
-// SigV4 signs the path as written: every character outside RFC 3986's unreserved set is escaped.
-function encodeSegment(segment: string): string {
-  return encodeURIComponent(segment).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  const hostname = virtual ? `${bucket}.${base.hostname}` : base.hostname;
+  return {
+    protocol: base.protocol,
+    hostname,
+    port,
+    host: port === undefined ? hostname : `${hostname}:${port}`,
+    pathPrefix: virtual ? basePath : `${basePath}/${rfc3986(bucket)}`,
+  };
 }
