@@ -1,10 +1,10 @@
 import { open } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
 import { contentDisposition } from "../port/content_disposition.ts";
 import { DEFAULT_CONTENT_TYPE } from "../port/content_type.ts";
 import type { LinkServer, RefusedLink } from "../port/url_signer.ts";
 import type { LinkVerdict, LocalUrlSigner } from "./local_url_signer.ts";
+import { sendFileRange } from "./send_file_range.ts";
 
 /** The path under which the service serves local files. */
 export const LOCAL_FILES_PATH = "/files/";
@@ -98,8 +98,7 @@ export class LocalLinks implements LinkServer {
         return undefined;
       }
       streaming = true;
-      // A client that goes away mid-file ends the pipeline; the stream closes the file.
-      await pipeline(handle.createReadStream({ start, end, autoClose: true }), res).catch(() => res.destroy());
+      await sendFileRange(handle, res, start, end);
       return undefined;
     } finally {
       if (!streaming) await handle.close();
