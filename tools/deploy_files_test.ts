@@ -147,6 +147,12 @@ test("the Dockerfile: two stages, production dependencies only, non-root, a heal
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
   const { scripts } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
   assert.deepEqual(cmd, scripts.start.split(/\s+/), "CMD is exactly the start script, in exec form");
+  // The compile cache is filled at build time by the same command, stopped at the configuration.
+  assert.match(dockerfile, /^ENV NODE_COMPILE_CACHE=\/var\/lib\/taskdl\//m);
+  assert.ok(
+    dockerfile.includes(`\nRUN PORT=none ${scripts.start}; test $? -eq 2\n`),
+    "the cache is filled as CMD runs",
+  );
   // Every file the image copies exists.
   for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
     assert.ok(existsSync(join(ROOT, source ?? "")), `COPY ${source}`);

@@ -18,7 +18,6 @@ import type { RateLimiter } from "./limits/rate_limiter.ts";
 import { countedRateLimiter } from "./metrics/counted_rate_limiter.ts";
 import { countedSigner } from "./metrics/counted_signer.ts";
 import type { ServiceMetrics } from "./metrics/service_metrics.ts";
-import { tracedSigner } from "./tracing/traced_signer.ts";
 import { CachedTaskRepository } from "./tasks/cached_task_repository.ts";
 import { TaskCache } from "./tasks/task_cache.ts";
 import type { TaskRepository } from "./tasks/task_record.ts";
@@ -118,7 +117,7 @@ export async function createServices(config: Config, options: CreateServicesOpti
         logger.warn({ timeoutMs: POOL_CLOSE_TIMEOUT_MS }, "the database pool did not close in time; going on"),
       ),
     );
-    const limiter = createRateLimiter(config.rateLimit, logger);
+    const limiter = await createRateLimiter(config.rateLimit, logger);
     if (limiter !== undefined) built.push(() => limiter.close());
     const rateLimiter =
       limiter === undefined || metrics === undefined
@@ -126,7 +125,8 @@ export async function createServices(config: Config, options: CreateServicesOpti
         : countedRateLimiter(limiter, () => metrics.rateLimited());
     const storage = await createUrlSigner(config.storage, { publicBaseUrl, linkKeys: config.linkKeys });
     const counted = metrics === undefined ? storage : countedSigner(storage, (driver) => metrics.storageError(driver));
-    const signer = config.tracing ? tracedSigner(counted) : counted;
+    // The tracing wrapper (and the OpenTelemetry API) loads only when traces are on.
+    const signer = config.tracing ? (await import("./tracing/traced_signer.ts")).tracedSigner(counted) : counted;
 
     const { capacity, ttlMs, listen } = config.taskCache;
     const taskCache = capacity === 0 || ttlMs === 0 ? undefined : new TaskCache(config.taskCache);

@@ -10,7 +10,6 @@ import { MESSAGES } from "./envelope/messages.ts";
 import { answerClientErrors } from "./http/answer_client_errors.ts";
 import { createApp } from "./http/create_app.ts";
 import { DrainableServer } from "./http/drain_server.ts";
-import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { serveMetrics } from "./metrics/serve_metrics.ts";
 import { hostForUrl, listen } from "./startup/listen.ts";
 
@@ -80,7 +79,9 @@ export async function startServer(config: Config, options: StartServerOptions): 
   const url = `http://${hostForUrl(config.host)}:${port}`;
   const publicBaseUrl = config.publicBaseUrl ?? url;
 
-  const metrics = config.metrics === undefined ? undefined : new ServiceMetrics();
+  // prom-client loads only when metrics are on.
+  const metrics =
+    config.metrics === undefined ? undefined : new (await import("./metrics/service_metrics.ts")).ServiceMetrics();
   const metricsServer = metrics === undefined ? undefined : serveMetrics(metrics);
   const closeMetrics = () =>
     metricsServer?.listening ? new Promise<void>((resolve) => metricsServer.close(() => resolve())) : Promise.resolve();
@@ -124,7 +125,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       corsOrigins: config.corsOrigins,
       publicBaseUrl,
       metrics,
-      tracing: config.tracing,
+      // The OpenTelemetry API loads only when traces are on.
+      traceId: config.tracing ? (await import("./tracing/active_trace_id.ts")).activeTraceId : undefined,
     },
   );
   handler = app.callback();

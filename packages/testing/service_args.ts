@@ -24,5 +24,5 @@ export function serviceArgs(root: string = REPOSITORY): string[] {
   };
   const words = scripts.start.split(/\s+/);
   if (words[0] !== "node") throw new Error(`the start script does not run node: ${scripts.start}`);
-  return words.slice(1).map((word) => (word.endsWith(".ts") ? join(root, word) : word));
+  return words.slice(1).map((word) => (/\.[jt]s$/.test(word) ? join(root, word) : word));
 }

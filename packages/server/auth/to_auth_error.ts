@@ -1,5 +1,4 @@
 import jwt from "jsonwebtoken";
-import { JwksRateLimitError, SigningKeyNotFoundError } from "jwks-rsa";
 import { ApiError } from "../envelope/api_error.ts";
 import { DETAILS } from "../envelope/messages.ts";
 import { UnavailableError } from "../envelope/unavailable_error.ts";
@@ -31,7 +30,9 @@ export function toAuthError(error: unknown): Error {
   }
   // The token names a key the JWKS does not have, even after one refresh (or refreshes are used up
   // for this minute: a stream of made-up kids must not become a stream of fetches).
-  if (error instanceof SigningKeyNotFoundError || error instanceof JwksRateLimitError) {
+  // By name: jwks-rsa is loaded only when a JWKS is configured (token_keys.ts), and names its errors so.
+  const name = error instanceof Error ? error.name : "";
+  if (name === "SigningKeyNotFoundError" || name === "JwksRateLimitError") {
     return ApiError.unauthorized(DETAILS.invalidToken, presented);
   }
   return error instanceof Error ? error : new Error(String(error));

@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
-import { JwksClient } from "jwks-rsa";
+import type { JwksClient } from "jwks-rsa";
 import type { JwtConfig } from "../config/load_config.ts";
 
 /** A key to verify tokens with, or how to find the key of a token. */
@@ -24,13 +24,20 @@ export type TokenKeys = KeyObject | ((header: jwt.JwtHeader) => Promise<KeyObjec
  */
 export function tokenKeys(config: JwtConfig): TokenKeys {
   if (config.jwksUrl === undefined) return createSecretKey(Buffer.from(config.secret as string, "utf8"));
-  const client = new JwksClient({ jwksUri: config.jwksUrl, cache: true, rateLimit: true, timeout: 5000 });
+  const { jwksUrl } = config;
+  // Loaded with the first token, not at start-up: a service on a shared secret never holds jwks-rsa and jose
+  // in memory (about 20 MB of resident memory).
+  let client: Promise<JwksClient> | undefined;
+  const clientOf = () =>
+    (client ??= import("jwks-rsa").then(
+      ({ JwksClient }) => new JwksClient({ jwksUri: jwksUrl, cache: true, rateLimit: true, timeout: 5000 }),
+    ));
   const algorithms = new Set<string>(config.algorithms);
   // Imported once per published key, not per request (jwks-rsa caches the PEM, not the parsed key).
   const imported = new Map<string, KeyObject>();
   return async (header) => {
     if (!algorithms.has(header.alg)) throw new jwt.JsonWebTokenError("invalid algorithm");
-    const pem = (await client.getSigningKey(header.kid)).getPublicKey();
+    const pem = (await (await clientOf()).getSigningKey(header.kid)).getPublicKey();
     let key = imported.get(pem);
     if (key === undefined) {
       if (imported.size >= 64) imported.clear(); // a JWKS holds a handful of keys; rotation only adds a few

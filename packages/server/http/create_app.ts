@@ -1,5 +1,4 @@
 import Router from "@koa/router";
-import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { serveStacItems } from "./serve_stac_items.ts";
 import { ITEM_LINKS_PATH } from "../tasks/item_links.ts";
 import Koa, { type Context as KoaContext, type Middleware } from "koa";
@@ -15,7 +14,6 @@ import { handleErrors, logFault } from "./handle_errors.ts";
 import type { ServiceMetrics } from "../metrics/service_metrics.ts";
 import { logRequests } from "./log_requests.ts";
 import { measureRequests } from "./measure_requests.ts";
-import { buildOpenApiDocument } from "./openapi_document.ts";
 import { readJsonBody } from "./read_json_body.ts";
 import { createRestHandler, restRoutes } from "./rest_handler.ts";
 import { API_DOCS_PATH, serveApiDocs } from "./serve_api_docs.ts";
@@ -32,8 +30,8 @@ export interface CreateAppOptions {
   corsOrigins?: readonly string[] | "*";
   /** The service's public origin (`PUBLIC_BASE_URL`, else where it listens): where expired links send clients. */
   publicBaseUrl?: string;
-  /** Whether traces are on: the access line then carries the trace id. */
-  tracing?: boolean;
+  /** The active trace's id, when traces are on: the access line then carries it. */
+  traceId?: (() => string | undefined) | undefined;
   /** The Prometheus metrics; when unset (metrics off) requests are not timed at all. */
   metrics?: ServiceMetrics | undefined;
 }
@@ -56,7 +54,7 @@ export interface CreateAppOptions {
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger, corsOrigins = [], publicBaseUrl, metrics, tracing = false } = options;
+  const { jwt, logger, corsOrigins = [], publicBaseUrl, metrics, traceId } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -72,7 +70,12 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   const contextOf = (ctx: KoaContext) => createContext(withLog, ctx.state.auth as AuthOutcome);
   const onFault = (fault: unknown, ctx: KoaContext) => logFault(logger, fault, ctx);
   const trpc = createTrpcHandler(appRouter, { createContext: contextOf, onFault });
-  const openApiDocument = JSON.stringify(buildOpenApiDocument());
+  // Built on its first request: trpc-to-openapi and what it brings (about 20 MB resident) load only then.
+  let openApiDocument: Promise<string> | undefined;
+  const openApiDocumentOf = () =>
+    (openApiDocument ??= import("./openapi_document.ts").then(({ buildOpenApiDocument }) =>
+      JSON.stringify(buildOpenApiDocument()),
+    ));
 
   router.get("/healthz", (ctx) => {
     ctx.set("Cache-Control", "no-store");
@@ -91,9 +94,9 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
     ctx.status = reason === undefined ? 200 : 503;
     ctx.body = reason === undefined ? { status: "ready" } : { status: "unavailable", reason };
   });
-  router.get("/openapi.json", (ctx) => {
+  router.get("/openapi.json", async (ctx) => {
     ctx.type = "application/json";
-    ctx.body = openApiDocument;
+    ctx.body = await openApiDocumentOf();
   });
   router.all(`${API_DOCS_PATH}{/*rest}`, only("GET, HEAD"), serveApiDocs());
 
@@ -120,16 +123,11 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   router.all("/trpc/*path", authenticate, trpc);
 
   if (metrics !== undefined) app.use(measureRequests(metrics));
-  app.use(logRequests(logger, tracing ? { traceId: activeTraceId } : {}));
+  app.use(logRequests(logger, traceId === undefined ? {} : { traceId }));
   app.use(handleErrors(logger));
   app.use(allowCors(corsOrigins));
   app.use(router.routes());
   return app;
-}
-
-function activeTraceId(): string | undefined {
-  const context = trace.getActiveSpan()?.spanContext();
-  return context === undefined || !isSpanContextValid(context) ? undefined : context.traceId;
 }
 
 /** Answers other methods with the 405 envelope and an `Allow` header. */
