@@ -7,6 +7,7 @@ import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import type { Context } from "../trpc/context.ts";
 import type { appRouter } from "../trpc/app_router.ts";
 import { readBody } from "./read_body.ts";
+import { answerGetQuery, getQueryOf } from "./trpc_get_query.ts";
 
 /** Options of {@linkcode createTrpcHandler}. */
 export interface TrpcHandlerOptions {
@@ -16,12 +17,20 @@ export interface TrpcHandlerOptions {
   onFault: (fault: unknown, ctx: KoaContext) => void;
   /** Where the tRPC endpoint is mounted. Defaults to `/trpc`. */
   prefix?: string;
+  /**
+   * Answers a `GET` of one query straight from Koa, the same answer as tRPC's adapter's
+   * (`trpc_get_query.ts`). Defaults to `true`; `false` sends every request through the adapter.
+   */
+  quickQueries?: boolean;
 }
 
 /**
  * Serves the router over tRPC's HTTP protocol under `/trpc/<procedure>` for
- * the typed client, through tRPC's fetch adapter (so its failures reach
- * Koa's error handling like any other). Error bodies are the envelope
+ * the typed client. A `GET` of one query (what `httpLink` and
+ * `httpBatchLink` send for every call) is answered straight from Koa
+ * (`trpc_get_query.ts`, the adapter's answer without its web `Request` and
+ * `Response`); everything else goes through tRPC's fetch adapter (so its
+ * failures reach Koa's error handling like any other). Error bodies are the envelope
  * (`errorFormatter` in `trpc.ts`); this adds the headers the REST face sends
  * (`WWW-Authenticate` on 401, `Cache-Control: no-store`).
  *
@@ -39,8 +48,24 @@ export function createTrpcHandler(
   router: typeof appRouter,
   options: TrpcHandlerOptions,
 ): (ctx: KoaContext) => Promise<void> {
-  const { createContext, onFault, prefix = "/trpc" } = options;
+  const { createContext, onFault, prefix = "/trpc", quickQueries = true } = options;
+  // What `responseMeta` adds: the REST face's headers (`WWW-Authenticate` on 401, …) and `no-store`.
+  const headersFor = (errors: readonly unknown[]): Record<string, string> => {
+    const headers: Record<string, string> = { "Cache-Control": "no-store" };
+    const first = errors[0];
+    if (first !== undefined) Object.assign(headers, toErrorAnswer(first).headers);
+    return headers;
+  };
+  const onError = (ctx: KoaContext) => (error: unknown) => {
+    const answer = toErrorAnswer(error);
+    if (answer.fault !== undefined) onFault(answer.fault, ctx);
+  };
   return async function trpc(ctx: KoaContext): Promise<void> {
+    const query = quickQueries ? getQueryOf(router, ctx, prefix) : undefined;
+    if (query !== undefined) {
+      await answerGetQuery(router, ctx, query, { context: createContext(ctx), onError: onError(ctx), headersFor });
+      return;
+    }
     const hasBody = ctx.method !== "GET" && ctx.method !== "HEAD";
     const headers = new Headers();
     for (const name of ["content-type", "accept", "trpc-accept"]) {
@@ -59,16 +84,8 @@ export function createTrpcHandler(
       req: request,
       router,
       createContext: () => createContext(ctx),
-      responseMeta: ({ errors }) => {
-        const answerHeaders: Record<string, string> = { "Cache-Control": "no-store" };
-        const first = errors[0];
-        if (first !== undefined) Object.assign(answerHeaders, toErrorAnswer(first).headers);
-        return { headers: answerHeaders };
-      },
-      onError: ({ error }) => {
-        const answer = toErrorAnswer(error);
-        if (answer.fault !== undefined) onFault(answer.fault, ctx);
-      },
+      responseMeta: ({ errors }) => ({ headers: headersFor(errors) }),
+      onError: ({ error }) => onError(ctx)(error),
     });
     ctx.status = response.status;
     response.headers.forEach((value, name) => ctx.set(name, value));
