@@ -28,6 +28,9 @@ export interface LogRequestsOptions {
  */
 export function logRequests(logger: Logger, options: LogRequestsOptions = {}): Middleware {
   const { traceId } = options;
+  // The access line holds no header or object, only the fields below: the logger's redaction (which walks
+  // every line for `authorization` keys, about 2 µs a line) has nothing to do on it.
+  const lines = logger.child({}, { redact: [] });
   return async function access(ctx, next) {
     const started = performance.now();
     // Read while the request's span is the active one.
@@ -40,7 +43,7 @@ export function logRequests(logger: Logger, options: LogRequestsOptions = {}): M
     ctx.set("Referrer-Policy", "no-referrer");
     // "close" comes for answered and for abandoned requests alike.
     ctx.res.once("close", () => {
-      logger.info(
+      lines.info(
         {
           reqId: requestId,
           ...(trace === undefined ? {} : { traceId: trace }),

@@ -53,11 +53,19 @@ const TRPC_CODES: Record<number, TRPC_ERROR_CODE_KEY> = {
 // tRPC wraps a thrown ApiError (or a database fault) as INTERNAL_SERVER_ERROR;
 // give it the code its answer calls for, so both faces send HTTP status = envelope code.
 function withAnswerCode(error: unknown): TRPCError {
-  const code = TRPC_CODES[toErrorAnswer(error).code] ?? "INTERNAL_SERVER_ERROR";
-  if (error instanceof TRPCError) {
-    return code === error.code ? error : new TRPCError({ code, message: error.message, cause: error.cause ?? error });
+  const answer = toErrorAnswer(error);
+  const code = TRPC_CODES[answer.code] ?? "INTERNAL_SERVER_ERROR";
+  if (error instanceof TRPCError && code === error.code) return error;
+  // The wrapper of an answer (every 404, 401, …) needs no stack of its own, as ApiError has none;
+  // a fault keeps its stack, and the cause always keeps its own.
+  const limit = Error.stackTraceLimit;
+  if (answer.fault === undefined) Error.stackTraceLimit = 0;
+  try {
+    if (error instanceof TRPCError) return new TRPCError({ code, message: error.message, cause: error.cause ?? error });
+    return new TRPCError({ code, message: error instanceof Error ? error.message : String(error), cause: error });
+  } finally {
+    Error.stackTraceLimit = limit;
   }
-  return new TRPCError({ code, message: error instanceof Error ? error.message : String(error), cause: error });
 }
 
 /**
