@@ -42,14 +42,19 @@ http {
   sendfile on;
   tcp_nopush on;
   ${temp}
-  server { listen 127.0.0.1:${port}; root ${root}; }
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location = /.ready { return 204; }
+  }
 }
 `,
   );
   const [command, args] = pin("server", [nginx, "-e", "stderr", "-p", prefix, "-c", config]);
   const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
   for (let i = 0; i < 100; i++) {
-    const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+    // A path of its own: a GET of the root's folder is a 403 that nginx logs as an error.
+    const res = await fetch(`http://127.0.0.1:${port}/.ready`).catch(() => undefined);
     await res?.arrayBuffer();
     if (res !== undefined) return child;
     if (child.exitCode !== null) break;
