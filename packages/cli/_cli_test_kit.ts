@@ -2,7 +2,7 @@
 // tasks recorded on a real test service with real objects in its store.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,9 +108,16 @@ export function bytes(size: number, seed = 1): Uint8Array {
   return out;
 }
 
-/** A fresh temporary folder. */
+const made: string[] = [];
+
+/** A fresh temporary folder, removed when the test process exits. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "taskdl-cli-test-"));
+  // Once per process: every test file runs in one of its own, and left them all behind before.
+  if (made.length === 0)
+    process.once("exit", () => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const dir = mkdtempSync(join(tmpdir(), "taskdl-cli-test-"));
+  made.push(dir);
+  return dir;
 }
 
 /** The names in a folder, sorted (hidden ones too). */
