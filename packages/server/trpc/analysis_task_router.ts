@@ -21,7 +21,7 @@ import { putTask } from "../tasks/put_task.ts";
 import { getStacItem } from "../tasks/get_stac_item.ts";
 import { UnavailableError } from "../envelope/unavailable_error.ts";
 import { success } from "../hot/success.ts";
-import { authedProcedure, router, writerProcedure } from "./trpc.ts";
+import { authed, authedProcedure, router, WRITE_SCOPE } from "./trpc.ts";
 import { validatedOnce } from "../hot/validated_once.ts";
 
 const AuthorizationHeader = z.object({
@@ -65,9 +65,9 @@ function restRoute(operationId: keyof typeof ROUTES): {
 }
 
 /** What the task rules (`tasks/`) work with, from a request's context. */
-function rulesContext(ctx: Context & { user: AuthUser }, signal?: AbortSignal): GetDownloadUrlsContext {
+function rulesContext(ctx: Context, user: AuthUser, signal?: AbortSignal): GetDownloadUrlsContext {
   return {
-    userId: ctx.user.id,
+    userId: user.id,
     tasks: ctx.tasks,
     signer: ctx.signer,
     defaultTtl: ctx.ttl.defaultTtl,
@@ -102,8 +102,10 @@ export const TaskEnvelope = commonResponse(TaskResp, { id: "TaskEnvelope" });
  * ```
  */
 export const analysisTaskRouter = router({
-  getDownloadUrl: authedProcedure
-    .meta({
+  getDownloadUrl: authed({
+    input: DownloadUrlRequest,
+    output: DownloadUrlEnvelope,
+    meta: {
       openapi: {
         ...restRoute("getDownloadUrl"),
         summary: "Get Download URL",
@@ -114,13 +116,15 @@ export const analysisTaskRouter = router({
         requestHeaders: AuthorizationHeader,
         errorResponses: [400, 401, 404, 405, 429, 500, 503],
       },
-    })
-    .input(DownloadUrlRequest)
-    .output(DownloadUrlEnvelope)
-    .query(async ({ input, ctx, signal }) => success(await getDownloadUrls(input, rulesContext(ctx, signal)))),
+    },
+  }).query(async ({ input, ctx, user, signal }) =>
+    success(await getDownloadUrls(input, rulesContext(ctx, user, signal))),
+  ),
 
-  getFile: authedProcedure
-    .meta({
+  getFile: authed({
+    input: FileLinkRequest,
+    output: FileLinkEnvelope,
+    meta: {
       openapi: {
         ...restRoute("getFile"),
         summary: "Download one file (stable path)",
@@ -135,22 +139,23 @@ export const analysisTaskRouter = router({
         errorResponses: [400, 401, 404, 405, 429, 500, 503],
       },
       redirectTo: (output) => (output as { data: DownloadUrlVo }).data.downloadUrl,
-    })
-    .input(FileLinkRequest)
-    .output(FileLinkEnvelope)
-    .query(async ({ input, ctx }) => success(await getFileLink(input, rulesContext(ctx)))),
+    },
+  }).query(async ({ input, ctx, user }) => success(await getFileLink(input, rulesContext(ctx, user)))),
 
   // tRPC only (SSE, the typed client's httpSubscriptionLink): yields the answer once, when the task succeeds.
   onDownloadUrls: authedProcedure.input(DownloadUrlRequest).subscription(async function* ({ input, ctx, signal }) {
     // The same wait as the query's, 60 s unless the input says otherwise; a failure, a 404 or the wait's end
     // is thrown, and the client receives the error envelope's code and message.
     yield DownloadUrlEnvelope.parse(
-      success(await getDownloadUrls({ ...input, wait: input.wait ?? MAX_WAIT }, rulesContext(ctx, signal))),
+      success(await getDownloadUrls({ ...input, wait: input.wait ?? MAX_WAIT }, rulesContext(ctx, ctx.user, signal))),
     );
   }),
 
-  put: writerProcedure
-    .meta({
+  put: authed({
+    input: PutTaskRequest,
+    output: TaskEnvelope,
+    scope: WRITE_SCOPE,
+    meta: {
       openapi: {
         ...restRoute("putTask"),
         summary: "Record a task and its outputs",
@@ -161,23 +166,23 @@ export const analysisTaskRouter = router({
         requestHeaders: AuthorizationHeader,
         errorResponses: [400, 401, 403, 405, 413, 415, 429, 500, 503],
       },
-    })
-    .input(PutTaskRequest)
-    .output(TaskEnvelope)
-    .mutation(async ({ input, ctx }) =>
-      success(
-        await putTask(input, {
-          tasks: ctx.tasks,
-          signer: ctx.signer,
-          hashSlots: ctx.hashSlots,
-          onUnreadableRaster: ctx.onUnreadableRaster,
-        }),
-      ),
+    },
+  }).mutation(async ({ input, ctx }) =>
+    success(
+      await putTask(input, {
+        tasks: ctx.tasks,
+        signer: ctx.signer,
+        hashSlots: ctx.hashSlots,
+        onUnreadableRaster: ctx.onUnreadableRaster,
+      }),
     ),
+  ),
 
   // The Item itself, not the envelope: STAC tools read it as GeoJSON. Errors are the envelope as everywhere.
-  getStacItem: authedProcedure
-    .meta({
+  getStacItem: authed({
+    input: DownloadUrlRequest,
+    output: StacItem,
+    meta: {
       openapi: {
         ...restRoute("getStacItem"),
         summary: "Get the task's STAC Item",
@@ -191,18 +196,16 @@ export const analysisTaskRouter = router({
         errorResponses: [400, 401, 404, 405, 429, 500, 503],
       },
       responseType: STAC_ITEM_MEDIA_TYPE,
-    })
-    .input(DownloadUrlRequest)
-    .output(StacItem)
-    .query(({ input, ctx }) => {
-      if (ctx.itemLinks === undefined) throw new UnavailableError("STAC Item links are not configured");
-      return getStacItem(input, {
-        userId: ctx.user.id,
-        tasks: ctx.tasks,
-        signer: ctx.signer,
-        itemLinks: ctx.itemLinks,
-        defaultTtl: ctx.ttl.defaultTtl,
-        maxTtl: ctx.ttl.maxTtl,
-      });
-    }),
+    },
+  }).query(({ input, ctx, user }) => {
+    if (ctx.itemLinks === undefined) throw new UnavailableError("STAC Item links are not configured");
+    return getStacItem(input, {
+      userId: user.id,
+      tasks: ctx.tasks,
+      signer: ctx.signer,
+      itemLinks: ctx.itemLinks,
+      defaultTtl: ctx.ttl.defaultTtl,
+      maxTtl: ctx.ttl.maxTtl,
+    });
+  }),
 });
