@@ -1,11 +1,11 @@
 import type { Context as KoaContext } from "koa";
-import { callTRPCProcedure } from "@trpc/server";
 import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import { derivedOf, isShared } from "../hot/hot_answers.ts";
 import type { Context } from "../trpc/context.ts";
 import type { ProcedureMeta } from "../trpc/trpc.ts";
 import type { appRouter } from "../trpc/app_router.ts";
 import { clientGone } from "./client_gone.ts";
+import { procedureCaller } from "./procedure_caller.ts";
 import { sendError } from "./send_error.ts";
 
 /** A procedure served on a REST path, as its `openapi` meta declares it. */
@@ -71,7 +71,7 @@ export function restRoutes(router: typeof appRouter): RestRoute[] {
 /**
  * Serves one procedure on its REST path: the input is the query string (GET)
  * or the JSON body, with the path's parameters on top; the procedure runs
- * through tRPC itself (its middlewares, input and output schemas), and every
+ * through tRPC itself (its middleware chain, `procedure_caller.ts`), and every
  * answer is the spec's envelope with HTTP status = code (`to_error_answer.ts`,
  * the same mapping the tRPC face uses).
  *
@@ -99,6 +99,8 @@ export function createRestHandler(
   options: RestHandlerOptions,
 ): (ctx: KoaContext, body: unknown) => Promise<void> {
   const { createContext, onFault } = options;
+  const call = procedureCaller(router, route.procedure, route.type);
+  if (call === undefined) throw new Error(`no ${route.type} procedure ${route.procedure} in the router`);
   // A shared answer (a hot task's, for its second: hot/hot_answers.ts) has its bytes made once. Any other goes out
   // as a string, which Node sends with the headers in one write; a Buffer takes a second, corked one (1.10x the
   // req/s of cached answers of two outputs, docs/performance.md).
@@ -108,16 +110,8 @@ export function createRestHandler(
     const input: Record<string, unknown> = body === undefined ? queryInput(ctx.querystring) : { ...(body as object) };
     Object.assign(input, ctx.params);
     try {
-      const data = await callTRPCProcedure({
-        router,
-        path: route.procedure,
-        type: route.type,
-        ctx: createContext(ctx),
-        getRawInput: () => Promise.resolve(input),
-        // Only a request that may wait needs to know when its client goes away.
-        signal: input.wait === undefined ? undefined : clientGone(ctx),
-        batchIndex: 0,
-      });
+      // Only a request that may wait needs to know when its client goes away.
+      const data = await call(createContext(ctx), input, input.wait === undefined ? undefined : clientGone(ctx));
       if (route.redirectTo !== undefined) {
         ctx.body = null; // before the status: Koa makes an empty body a 204
         ctx.status = 302;

@@ -8,6 +8,7 @@ import type { Context } from "../trpc/context.ts";
 import type { appRouter } from "../trpc/app_router.ts";
 import { readBody } from "./read_body.ts";
 import { answerGetQuery, getQueryOf } from "./trpc_get_query.ts";
+import { type ProcedureCall, procedureCaller } from "./procedure_caller.ts";
 
 /** Options of {@linkcode createTrpcHandler}. */
 export interface TrpcHandlerOptions {
@@ -60,8 +61,18 @@ export function createTrpcHandler(
     const answer = toErrorAnswer(error);
     if (answer.fault !== undefined) onFault(answer.fault, ctx);
   };
+  // Each query's call, found on its first request; a path with no query is looked up each time, never kept.
+  const queries = new Map<string, ProcedureCall>();
+  const queryOf = (path: string): ProcedureCall | undefined => {
+    let call = queries.get(path);
+    if (call === undefined) {
+      call = procedureCaller(router, path, "query");
+      if (call !== undefined) queries.set(path, call);
+    }
+    return call;
+  };
   return async function trpc(ctx: KoaContext): Promise<void> {
-    const query = quickQueries ? getQueryOf(router, ctx, prefix) : undefined;
+    const query = quickQueries ? getQueryOf(queryOf, ctx, prefix) : undefined;
     if (query !== undefined) {
       await answerGetQuery(router, ctx, query, { context: createContext(ctx), onError: onError(ctx), headersFor });
       return;
