@@ -166,14 +166,14 @@ export function authed<I extends z.ZodType, O extends z.ZodType>(options: Authed
       const raw = await opts.getRawInput();
       let parsed: z.output<I>;
       try {
-        parsed = input.parse(raw);
+        parsed = await parseWith(input, raw);
       } catch (cause) {
         throw new TRPCError({ code: "BAD_REQUEST", cause });
       }
       const data = await resolve({ input: parsed, ctx: opts.ctx, user, signal: opts.signal });
       try {
         // What the output schema gives, as `.output()` would send it; typed as what the resolver returns.
-        return output.parse(data) as z.input<O>;
+        return (await parseWith(output, data)) as z.input<O>;
       } catch (cause) {
         throw new TRPCError({ message: "Output validation failed", code: "INTERNAL_SERVER_ERROR", cause });
       }
@@ -205,6 +205,16 @@ interface ResolverOptions {
   ctx: Context;
   signal: AbortSignal | undefined;
   getRawInput: () => Promise<unknown>;
+}
+
+// As tRPC's parsers do: zod's synchronous parse, and its asynchronous one for a schema with asynchronous checks.
+async function parseWith<T extends z.ZodType>(schema: T, value: unknown): Promise<z.output<T>> {
+  try {
+    return schema.parse(value);
+  } catch (error) {
+    if (Array.isArray((error as { issues?: unknown } | null)?.issues)) throw error;
+    return await schema.parseAsync(value);
+  }
 }
 
 // The procedure's builder: its meta, and its schemas declared (`declaring`).

@@ -18,6 +18,10 @@ const testRouter = router({
     Promise.resolve({ code: 200 as const, taskId: `${input.taskId} for ${user.id}`, extra: "dropped by the schema" }),
   ),
   bad: authed({ input: Input, output: Output }).query(() => Promise.resolve({ code: 500 } as never)),
+  checked: authed({
+    input: Input.refine((value) => Promise.resolve(value.taskId !== "taken"), { message: "taken" }),
+    output: Output,
+  }).query(({ input }) => Promise.resolve({ code: 200 as const, taskId: input.taskId })),
   write: authed({ input: Input, output: Output, scope: "tasks:write" }).mutation(({ input }) =>
     Promise.resolve({ code: 200 as const, taskId: input.taskId }),
   ),
@@ -36,7 +40,7 @@ function context(overrides: Partial<Context> = {}): Context {
   };
 }
 
-function call(path: "echo" | "bad" | "write", rawInput: () => Promise<unknown>, ctx = context()) {
+function call(path: "echo" | "bad" | "checked" | "write", rawInput: () => Promise<unknown>, ctx = context()) {
   return callTRPCProcedure({
     router: testRouter,
     path,
@@ -80,6 +84,12 @@ describe("authed procedures", () => {
     assert.equal(answer.trpc, "BAD_REQUEST");
     assert.equal(answer.code, 400);
     assert.match(answer.message, /taskId/);
+  });
+
+  test("a schema with an asynchronous check is parsed asynchronously, as tRPC's parser does", async () => {
+    assert.deepEqual(await call("checked", () => Promise.resolve({ taskId: "free" })), { code: 200, taskId: "free" });
+    const answer = await answerOf(call("checked", () => Promise.resolve({ taskId: "taken" })));
+    assert.deepEqual([answer.trpc, answer.code], ["BAD_REQUEST", 400]);
   });
 
   test("a raw input that cannot be read (a body that is not JSON) is a 400, not a fault", async () => {
