@@ -5,16 +5,15 @@ import { ApiError } from "../envelope/api_error.ts";
 import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import type { AuthOutcome } from "../auth/auth_user.ts";
 import { appRouter } from "../trpc/app_router.ts";
-import type { Context } from "../trpc/context.ts";
+import { type Context, createContext } from "../trpc/context.ts";
 import { procedureCaller } from "./procedure_caller.ts";
 
-const context = (auth: AuthOutcome): Context => ({
-  auth,
-  databaseReady: true,
-  tasks: {} as Context["tasks"],
-  signer: {} as Context["signer"],
-  ttl: { defaultTtl: 3600, maxTtl: 3600 },
-});
+// A request's context as the service builds it; these calls are refused before the task store or the signer.
+const context = (auth: AuthOutcome): Context =>
+  createContext(
+    { tasks: {} as Context["tasks"], signer: {} as Context["signer"], ttl: { defaultTtl: 3600, maxTtl: 3600 } },
+    auth,
+  );
 
 test("finds a procedure of the kind asked for, and nothing else", () => {
   assert.equal(typeof procedureCaller(appRouter, "analysisTask.getDownloadUrl", "query"), "function");

@@ -6,7 +6,7 @@ import type { AuthOutcome } from "../auth/auth_user.ts";
 import { toErrorAnswer } from "../envelope/to_error_answer.ts";
 import { ApiError } from "../envelope/api_error.ts";
 import type { RateLimiter } from "../limits/rate_limiter.ts";
-import type { Context } from "./context.ts";
+import { type Context, createContext } from "./context.ts";
 import { authed, router } from "./trpc.ts";
 
 const Input = z.object({ taskId: z.string().min(1) });
@@ -29,15 +29,19 @@ const testRouter = router({
 
 const alice: AuthOutcome = { user: { id: "alice", scopes: new Set() } };
 
-function context(overrides: Partial<Context> = {}): Context {
-  return {
-    auth: alice,
-    databaseReady: true,
-    tasks: {} as Context["tasks"],
-    signer: {} as Context["signer"],
-    ttl: { defaultTtl: 3600, maxTtl: 3600 },
-    ...overrides,
-  };
+// A request's context as the service builds it; these procedures touch neither the task store nor the signer.
+function context(options: { auth?: AuthOutcome; databaseReady?: boolean; rateLimiter?: RateLimiter } = {}): Context {
+  const { auth = alice, databaseReady = true, rateLimiter } = options;
+  return createContext(
+    {
+      tasks: {} as Context["tasks"],
+      signer: {} as Context["signer"],
+      ttl: { defaultTtl: 3600, maxTtl: 3600 },
+      rateLimiter,
+      status: { databaseReady, stopping: false },
+    },
+    auth,
+  );
 }
 
 function call(path: "echo" | "bad" | "checked" | "write", rawInput: () => Promise<unknown>, ctx = context()) {
