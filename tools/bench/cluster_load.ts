@@ -216,6 +216,10 @@ try {
   };
   // Time for HAProxy to mark a restarted replica UP again (rise 2 × inter 500 ms, and a margin).
   const backInRotation = () => sleep(1500);
+  // Time for HAProxy to mark a stopped replica DOWN (up to inter 500 ms, then fall 2 × fastinter 250 ms): a
+  // replacement at the same address sooner than that answers "503 starting" to requests HAProxy still sends there,
+  // as an orchestrator that starts it at once would see (docs/deploy.md). A rolling restart waits it out.
+  const outOfRotation = () => sleep(1000);
 
   await sleep(Math.min(1000, seconds * 200));
   await event("baseline", async () => {});
@@ -224,10 +228,11 @@ try {
       const t0 = performance.now();
       await stop(replica, "SIGTERM");
       const t1 = performance.now();
+      await outOfRotation();
       start(replica);
       await ready(replica);
       steps.push(
-        `${replica.name}: drained in ${Math.round(t1 - t0)} ms, ready in ${Math.round(performance.now() - t1)} ms`,
+        `${replica.name}: drained in ${Math.round(t1 - t0)} ms, ready in ${Math.round(performance.now() - t1)} ms (1 s out of rotation included)`,
       );
       await backInRotation();
     }
