@@ -12,6 +12,7 @@ import { type Config, loadConfig } from "./config/load_config.ts";
 import { DEMO_TASK_ID, DEMO_USER } from "./dev/seed_demo.ts";
 import { signDevToken } from "./dev/sign_dev_token.ts";
 import { StartupError } from "./startup/startup_error.ts";
+import { bufferedStdout } from "./log/buffered_stdout.ts";
 import { createLogger } from "./log/create_logger.ts";
 import { type RunningServer, startServer } from "./start_server.ts";
 
@@ -24,11 +25,13 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+// Access lines are gathered into writes of about 4 KiB (at most a second late); every other line is written at once.
+const accessLogger = createLogger(config.logLevel, { destination: bufferedStdout() });
 for (const notice of config.notices) logger.warn(notice);
 
 let running: RunningServer;
 try {
-  running = await startServer(config, { logger });
+  running = await startServer(config, { logger, accessLogger });
 } catch (error) {
   if (error instanceof StartupError) {
     logger.fatal({ cause: error.cause instanceof Error ? error.cause.message : undefined }, error.message);
@@ -56,6 +59,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "stopping: finishing requests in flight");
     running.close().then(
       () => {
+        accessLogger.flush(); // the last requests' lines before "stopped"
         logger.info("stopped");
         process.exit(0);
       },

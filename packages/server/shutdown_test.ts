@@ -173,6 +173,23 @@ test(
       assert.equal(await service.exited, 0, service.output());
       assert.match(service.output(), /stopping: finishing requests in flight/);
       assert.match(service.output(), /"msg":"stopped"/);
+      // Every answered request has its access line (they are gathered into larger writes), before "stopped".
+      const logged = service
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { msg: string; path?: string; status?: number; aborted?: true });
+      const stoppedAt = logged.findIndex((line) => line.msg === "stopped");
+      // A request whose connection the client saw reset (allowed above) is logged too, marked aborted.
+      const access = logged.slice(0, stoppedAt).filter((line) => line.msg === "request" && line.aborted !== true);
+      const answered = statuses.filter((status) => status === 200).length;
+      assert.equal(
+        access.filter((line) => line.path === ROUTES.getDownloadUrl.path && line.status === 200).length,
+        answered + 1, // and bigFileLink's
+        JSON.stringify(access),
+      );
+      assert.equal(access.filter((line) => line.path === "/files/big/blob.bin" && line.status === 200).length, 1);
+      assert.equal(logged.slice(stoppedAt).filter((line) => line.msg === "request").length, 0);
       assert.ok(!existsSync(join(service.dataDir, "pg", "postmaster.pid")), "the embedded PostgreSQL stopped too");
     } finally {
       service.child.kill("SIGKILL");

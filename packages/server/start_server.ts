@@ -43,6 +43,8 @@ export interface RunningServer {
 export interface StartServerOptions {
   /** Where logs go. */
   logger: Logger;
+  /** Where access lines go; `logger` by default. */
+  accessLogger?: Logger;
 }
 
 const STARTING_BODY = errorBody(503, MESSAGES.starting);
@@ -54,7 +56,7 @@ const STARTING_BODY = errorBody(503, MESSAGES.starting);
  * only listens and drains.
  *
  * @param config The validated configuration.
- * @param options The logger.
+ * @param options The logger, and the access lines' own when they go elsewhere.
  * @returns The running service.
  * @throws {StartupError} When the port cannot be had or a service cannot be set up.
  *
@@ -66,7 +68,7 @@ const STARTING_BODY = errorBody(503, MESSAGES.starting);
  * ```
  */
 export async function startServer(config: Config, options: StartServerOptions): Promise<RunningServer> {
-  const { logger } = options;
+  const { logger, accessLogger } = options;
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.writeHead(503, { "Content-Type": "application/json", "Retry-After": "1" }).end(STARTING_BODY);
   };
@@ -122,6 +124,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     {
       jwt: config.jwt,
       logger,
+      accessLogger,
       corsOrigins: config.corsOrigins,
       publicBaseUrl,
       metrics,

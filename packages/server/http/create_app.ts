@@ -24,8 +24,10 @@ import { createTrpcHandler } from "./trpc_handler.ts";
 export interface CreateAppOptions {
   /** Token verification settings. */
   jwt: JwtConfig;
-  /** Where access lines and faults go. */
+  /** Where faults go, and access lines unless `accessLogger` is set. */
   logger: Logger;
+  /** Where access lines go; `logger` by default. */
+  accessLogger?: Logger | undefined;
   /** Browser origins allowed by CORS (`CORS_ORIGINS`). */
   corsOrigins?: readonly string[] | "*";
   /** The service's public origin (`PUBLIC_BASE_URL`, else where it listens): where expired links send clients. */
@@ -54,7 +56,7 @@ export interface CreateAppOptions {
  * ```
  */
 export function createApp(services: AppServices, options: CreateAppOptions): Koa {
-  const { jwt, logger, corsOrigins = [], publicBaseUrl, metrics, traceId } = options;
+  const { jwt, logger, accessLogger = logger, corsOrigins = [], publicBaseUrl, metrics, traceId } = options;
   const app = new Koa();
   const router = new Router({ sensitive: true });
   const authenticate = createAuthMiddleware(jwt);
@@ -123,7 +125,7 @@ export function createApp(services: AppServices, options: CreateAppOptions): Koa
   router.all("/trpc/*path", authenticate, trpc);
 
   if (metrics !== undefined) app.use(measureRequests(metrics));
-  app.use(logRequests(logger, traceId === undefined ? {} : { traceId }));
+  app.use(logRequests(accessLogger, traceId === undefined ? {} : { traceId }));
   app.use(handleErrors(logger));
   app.use(allowCors(corsOrigins));
   app.use(router.routes());
