@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,11 +23,17 @@ export interface Run {
   statuses: Record<string, number>;
 }
 
+/** One round of one side: the load's figures and the server's CPU time per answer. */
+export interface Round extends Run {
+  /** The server process's CPU time (user and system) over the round, per answer, in µs. */
+  cpuUs: number;
+}
+
 /** One side of a comparison: a server and the requests it gets. */
 export interface Side {
   label: string;
   url: string;
-  /** The server's process, for its peak RSS. */
+  /** The server's process, for its peak RSS and CPU time. */
   child: ChildProcess;
   /** Paths to spread the load over, each with the token to send. */
   targets: [path: string, token: string][];
@@ -68,8 +74,26 @@ export function peakRssMb(child: ChildProcess): number {
   return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
+// Clock ticks a second, the unit of /proc/<pid>/stat's CPU times.
+const TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** A process's CPU time so far, user and system, in µs (taskset execs, so the pid is the server's). */
+export function cpuTimeUs(child: ChildProcess): number {
+  // The fields after the command's name, which is in parentheses and may hold spaces: utime and stime are 12th and 13th.
+  const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ").at(-1)?.split(" ") ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
+}
+
+/** Load against one side, with the server's CPU time per answer over it. */
+export async function measure(side: Side, seconds: number, shape: LoadShape): Promise<Round> {
+  const before = cpuTimeUs(side.child);
+  const run = await load(side.url, side.targets, seconds, shape);
+  const answers = Object.values(run.statuses).reduce((n, count) => n + count, 0);
+  return { ...run, cpuUs: answers > 0 ? (cpuTimeUs(side.child) - before) / answers : 0 };
+}
+
 /** The medians of one side's rounds, with its answers by status summed. */
-export interface Summary extends Run {
+export interface Summary extends Round {
   rssMb: number;
 }
 
@@ -81,13 +105,13 @@ export class Table {
   async compare(name: string, sides: Side[], shape: LoadShape): Promise<Map<string, Summary>> {
     // Long enough to ask for every target more than once: every side measured warm, caches and JIT alike.
     if (shape.warmup > 0) for (const side of sides) await load(side.url, side.targets, shape.warmup, shape);
-    const runs = new Map<string, Run[]>(sides.map((side) => [side.label, []]));
+    const runs = new Map<string, Round[]>(sides.map((side) => [side.label, []]));
     for (let round = 0; round < shape.rounds; round++) {
       for (const side of sides) {
-        const run = await load(side.url, side.targets, shape.seconds, shape);
+        const run = await measure(side, shape.seconds, shape);
         runs.get(side.label)?.push(run);
         console.error(
-          `  ${name} · round ${round + 1} · ${side.label}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms`,
+          `  ${name} · round ${round + 1} · ${side.label}: ${Math.round(run.rps)} req/s, p99 ${run.p99} ms, CPU ${Math.round(run.cpuUs)} µs/answer`,
         );
       }
     }
@@ -101,6 +125,7 @@ export class Table {
         rps: median(list.map((r) => r.rps)),
         p50: median(list.map((r) => r.p50)),
         p99: median(list.map((r) => r.p99)),
+        cpuUs: median(list.map((r) => r.cpuUs)),
         errors: list.reduce((n, r) => n + r.errors, 0),
         statuses,
         rssMb: peakRssMb(side.child),
@@ -112,6 +137,7 @@ export class Table {
         Math.round(summary.rps).toLocaleString("en"),
         summary.p50.toFixed(1),
         summary.p99.toFixed(1),
+        Math.round(summary.cpuUs).toLocaleString("en"),
         String(summary.rssMb),
         Object.entries(statuses)
           .map(([c, n]) => `${c}:${n}`)
@@ -121,13 +147,22 @@ export class Table {
     return summaries;
   }
 
-  /** A row of ratios `a/b` of req/s, p50 and p99, from a comparison's summaries; returns the raw ratios. */
+  /** A row of ratios `a/b` of req/s, p50, p99 and CPU a answer, from a comparison's summaries; returns the raw ratios. */
   ratio(name: string, summaries: Map<string, Summary>, a: string, b: string): { rps: number; p99: number } {
     const [sa, sb] = [summaries.get(a), summaries.get(b)];
     if (sa === undefined || sb === undefined) throw new Error(`${name}: no side ${sa === undefined ? a : b}`);
     // autocannon's latencies are whole milliseconds: a 0 ms median has no ratio.
     const of = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) : "n/a");
-    this.rows.push([name, `ratio ${a}/${b}`, `${of(sa.rps, sb.rps)}x`, of(sa.p50, sb.p50), of(sa.p99, sb.p99), "", ""]);
+    this.rows.push([
+      name,
+      `ratio ${a}/${b}`,
+      `${of(sa.rps, sb.rps)}x`,
+      of(sa.p50, sb.p50),
+      of(sa.p99, sb.p99),
+      of(sa.cpuUs, sb.cpuUs),
+      "",
+      "",
+    ]);
     return { rps: sa.rps / sb.rps, p99: sa.p99 / sb.p99 };
   }
 

@@ -2,8 +2,9 @@
  * The service against hand-written floors (`floor_server.ts`), side by side
  * in one run: same PostgreSQL, same data, same pool size; servers on core 0,
  * the load (autocannon, curl) and PostgreSQL on core 1; after a warm-up the
- * sides take turns round by round. Prints req/s, p50/p99 latency and peak
- * RSS of each side, the ratios, and the performance targets met or missed.
+ * sides take turns round by round. Prints req/s, p50/p99 latency, the
+ * server's CPU time per answer and peak RSS of each side, the ratios, and
+ * the performance targets met or missed.
  *
  *   npm run bench                          # scenarios 1, 2, 4, 5, 6: 8 s warm-up, 3 rounds × 8 s each, 32 connections
  *   npm run bench -- --large               # and scenario 3 (1,000,000 tasks; seeding takes a minute)
@@ -371,9 +372,10 @@ try {
         }
       }
       const mbps = (label: string) => median(speeds.get(label) ?? []) / 1e6;
-      for (const side of sides) table.add([name, side.label, "", "", "", "", `${Math.round(mbps(side.label))} MB/s`]);
+      for (const side of sides)
+        table.add([name, side.label, "", "", "", "", "", `${Math.round(mbps(side.label))} MB/s`]);
       const downloadRatio = mbps("taskdl signed link") / mbps("nginx sendfile");
-      table.add([name, "ratio taskdl/nginx", `${downloadRatio.toFixed(2)}x`, "", "", "", ""]);
+      table.add([name, "ratio taskdl/nginx", `${downloadRatio.toFixed(2)}x`, "", "", "", "", ""]);
       target(
         "downloads: a signed local link ≥ 0.6x nginx sendfile",
         `${downloadRatio.toFixed(2)}x`,
@@ -405,6 +407,7 @@ try {
         median(p99.idle).toFixed(1),
         "",
         "",
+        "",
       ]);
       table.add([
         name,
@@ -413,10 +416,11 @@ try {
         "",
         median(p99.busy).toFixed(1),
         "",
+        "",
         `downloads ${Math.round(median(moved) / 1e6)} MB/s in all`,
       ]);
       const busyRatio = median(p99.busy) / median(p99.idle);
-      table.add([name, "ratio p99 busy/alone", "", "", busyRatio.toFixed(2), "", ""]);
+      table.add([name, "ratio p99 busy/alone", "", "", busyRatio.toFixed(2), "", "", ""]);
       target(
         `downloads: API p99 with ${DOWNLOADS_AT_ONCE} downloads ≤ 2x its p99 alone`,
         `${busyRatio.toFixed(2)}x`,
@@ -457,7 +461,7 @@ try {
   );
   console.log(machineLine());
   console.log("peak RSS is the process's high-water mark so far in the run\n");
-  table.print(["scenario", "side", "req/s", "p50 ms", "p99 ms", "peak RSS MB", "answers"]);
+  table.print(["scenario", "side", "req/s", "p50 ms", "p99 ms", "CPU µs/answer", "peak RSS MB", "answers"]);
   if (targets.length > 0) {
     console.log("\ntargets (signing: npm run bench:sign)");
     const width = Math.max(...targets.map((t) => t.name.length));

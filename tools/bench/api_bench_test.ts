@@ -33,6 +33,15 @@ test(
         assert.match(result.stdout, new RegExp(`^${scenario} +${side} +[\\d,.]+x? `, "m"), `${scenario} ${side}`);
       }
     }
+    // Each server side's CPU time per answer, a whole number of µs above 0, and its ratio.
+    for (const side of ["service", "in-memory floor", "pg floor"]) {
+      assert.match(
+        result.stdout,
+        new RegExp(`^1 cached, 2,000 tasks +${side} +[\\d,]+ +[\\d.]+ +[\\d.]+ +[1-9][\\d,]* +\\d+ +200:`, "m"),
+        side,
+      );
+    }
+    assert.match(result.stdout, /^1 cached, 2,000 tasks +ratio service\/pg floor +[\d.]+x +[\d.]+ +[\d.]+ +[\d.]+$/m);
     assert.match(result.stdout, /^machine: .+ cores\), Node v\d+/m);
     for (const name of [
       "cached: req/s",
