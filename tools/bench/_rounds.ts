@@ -147,7 +147,7 @@ export class Table {
     return summaries;
   }
 
-  /** A row of ratios `a/b` of req/s, p50, p99 and CPU a answer, from a comparison's summaries; returns the raw ratios. */
+  /** A row of ratios `a/b` of req/s, p50, p99 and CPU time per answer, from a comparison's summaries; returns the raw ratios. */
   ratio(name: string, summaries: Map<string, Summary>, a: string, b: string): { rps: number; p99: number } {
     const [sa, sb] = [summaries.get(a), summaries.get(b)];
     if (sa === undefined || sb === undefined) throw new Error(`${name}: no side ${sa === undefined ? a : b}`);
