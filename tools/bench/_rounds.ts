@@ -97,9 +97,25 @@ export interface Summary extends Round {
   rssMb: number;
 }
 
+/** The printed table's columns, in order, with their headings: a row names the cells it fills. */
+const COLUMNS = {
+  scenario: "scenario",
+  side: "side",
+  rps: "req/s",
+  p50: "p50 ms",
+  p99: "p99 ms",
+  cpu: "CPU µs/answer",
+  rss: "peak RSS MB",
+  notes: "answers",
+} as const;
+const LEFT: ReadonlySet<keyof typeof COLUMNS> = new Set(["scenario", "side", "notes"]);
+
+/** One row of the table: its scenario and side, and whichever other cells it has. */
+export type Cells = { scenario: string; side: string } & Partial<Record<keyof typeof COLUMNS, string>>;
+
 /** The rows of the printed table, and the summaries the targets are read from. */
 export class Table {
-  readonly rows: string[][] = [];
+  readonly rows: Cells[] = [];
 
   /** Warm-up of each side, then `rounds` rounds in which the sides take turns; one row per side. */
   async compare(name: string, sides: Side[], shape: LoadShape): Promise<Map<string, Summary>> {
@@ -131,18 +147,19 @@ export class Table {
         rssMb: peakRssMb(side.child),
       };
       summaries.set(side.label, summary);
-      this.rows.push([
-        name,
-        side.label,
-        Math.round(summary.rps).toLocaleString("en"),
-        summary.p50.toFixed(1),
-        summary.p99.toFixed(1),
-        Math.round(summary.cpuUs).toLocaleString("en"),
-        String(summary.rssMb),
-        Object.entries(statuses)
-          .map(([c, n]) => `${c}:${n}`)
-          .join(" ") + (summary.errors > 0 ? ` errors:${summary.errors}` : ""),
-      ]);
+      this.rows.push({
+        scenario: name,
+        side: side.label,
+        rps: Math.round(summary.rps).toLocaleString("en"),
+        p50: summary.p50.toFixed(1),
+        p99: summary.p99.toFixed(1),
+        cpu: Math.round(summary.cpuUs).toLocaleString("en"),
+        rss: String(summary.rssMb),
+        notes:
+          Object.entries(statuses)
+            .map(([c, n]) => `${c}:${n}`)
+            .join(" ") + (summary.errors > 0 ? ` errors:${summary.errors}` : ""),
+      });
     }
     return summaries;
   }
@@ -153,34 +170,33 @@ export class Table {
     if (sa === undefined || sb === undefined) throw new Error(`${name}: no side ${sa === undefined ? a : b}`);
     // autocannon's latencies are whole milliseconds: a 0 ms median has no ratio.
     const of = (x: number, y: number) => (y > 0 ? (x / y).toFixed(2) : "n/a");
-    this.rows.push([
-      name,
-      `ratio ${a}/${b}`,
-      `${of(sa.rps, sb.rps)}x`,
-      of(sa.p50, sb.p50),
-      of(sa.p99, sb.p99),
-      of(sa.cpuUs, sb.cpuUs),
-      "",
-      "",
-    ]);
+    this.rows.push({
+      scenario: name,
+      side: `ratio ${a}/${b}`,
+      rps: `${of(sa.rps, sb.rps)}x`,
+      p50: of(sa.p50, sb.p50),
+      p99: of(sa.p99, sb.p99),
+      cpu: of(sa.cpuUs, sb.cpuUs),
+    });
     return { rps: sa.rps / sb.rps, p99: sa.p99 / sb.p99 };
   }
 
-  /** A row of figures other than req/s (downloads): the cells as given. */
-  add(cells: string[]): void {
+  /** A row of figures other than a comparison's (downloads): the cells it names. */
+  add(cells: Cells): void {
     this.rows.push(cells);
   }
 
-  /** The table, columns aligned. */
-  print(header: string[]): void {
-    const widths = header.map((cell, i) => Math.max(cell.length, ...this.rows.map((row) => (row[i] ?? "").length)));
-    const left = new Set([0, 1, header.length - 1]);
-    const line = (cells: string[]) =>
-      cells
-        .map((cell, i) => (left.has(i) ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd();
-    console.log(line(header));
-    for (const row of this.rows) console.log(line(row));
+  /** The table, under its headings, columns aligned. */
+  print(): void {
+    const keys = Object.keys(COLUMNS) as (keyof typeof COLUMNS)[];
+    const rows: Cells[] = [COLUMNS, ...this.rows];
+    const widths = new Map(keys.map((key) => [key, Math.max(...rows.map((row) => (row[key] ?? "").length))]));
+    for (const row of rows) {
+      const cells = keys.map((key) => {
+        const [cell, width] = [row[key] ?? "", widths.get(key) ?? 0];
+        return LEFT.has(key) ? cell.padEnd(width) : cell.padStart(width);
+      });
+      console.log(cells.join("  ").trimEnd());
+    }
   }
 }

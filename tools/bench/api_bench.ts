@@ -373,9 +373,9 @@ try {
       }
       const mbps = (label: string) => median(speeds.get(label) ?? []) / 1e6;
       for (const side of sides)
-        table.add([name, side.label, "", "", "", "", "", `${Math.round(mbps(side.label))} MB/s`]);
+        table.add({ scenario: name, side: side.label, notes: `${Math.round(mbps(side.label))} MB/s` });
       const downloadRatio = mbps("taskdl signed link") / mbps("nginx sendfile");
-      table.add([name, "ratio taskdl/nginx", `${downloadRatio.toFixed(2)}x`, "", "", "", "", ""]);
+      table.add({ scenario: name, side: "ratio taskdl/nginx", rps: `${downloadRatio.toFixed(2)}x` });
       target(
         "downloads: a signed local link ≥ 0.6x nginx sendfile",
         `${downloadRatio.toFixed(2)}x`,
@@ -399,28 +399,21 @@ try {
         console.error(`  ${name} · round ${round + 1} · API p99 idle ${idle.p99} ms, under downloads ${busy.p99} ms`);
       }
       const api = `API, ${DOWNLOADS_AT_ONCE} downloads running`;
-      table.add([
-        name,
-        "API alone",
-        Math.round(median(rps.idle)).toLocaleString("en"),
-        "",
-        median(p99.idle).toFixed(1),
-        "",
-        "",
-        "",
-      ]);
-      table.add([
-        name,
-        api,
-        Math.round(median(rps.busy)).toLocaleString("en"),
-        "",
-        median(p99.busy).toFixed(1),
-        "",
-        "",
-        `downloads ${Math.round(median(moved) / 1e6)} MB/s in all`,
-      ]);
+      table.add({
+        scenario: name,
+        side: "API alone",
+        rps: Math.round(median(rps.idle)).toLocaleString("en"),
+        p99: median(p99.idle).toFixed(1),
+      });
+      table.add({
+        scenario: name,
+        side: api,
+        rps: Math.round(median(rps.busy)).toLocaleString("en"),
+        p99: median(p99.busy).toFixed(1),
+        notes: `downloads ${Math.round(median(moved) / 1e6)} MB/s in all`,
+      });
       const busyRatio = median(p99.busy) / median(p99.idle);
-      table.add([name, "ratio p99 busy/alone", "", "", busyRatio.toFixed(2), "", "", ""]);
+      table.add({ scenario: name, side: "ratio p99 busy/alone", p99: busyRatio.toFixed(2) });
       target(
         `downloads: API p99 with ${DOWNLOADS_AT_ONCE} downloads ≤ 2x its p99 alone`,
         `${busyRatio.toFixed(2)}x`,
@@ -461,7 +454,7 @@ try {
   );
   console.log(machineLine());
   console.log("peak RSS is the process's high-water mark so far in the run\n");
-  table.print(["scenario", "side", "req/s", "p50 ms", "p99 ms", "CPU µs/answer", "peak RSS MB", "answers"]);
+  table.print();
   if (targets.length > 0) {
     console.log("\ntargets (signing: npm run bench:sign)");
     const width = Math.max(...targets.map((t) => t.name.length));
