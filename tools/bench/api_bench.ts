@@ -9,7 +9,7 @@
  *   npm run bench                          # scenarios 1, 2, 4, 5, 6: 8 s warm-up, 3 rounds × 8 s each, 32 connections
  *   npm run bench -- --large               # and scenario 3 (1,000,000 tasks; seeding takes a minute)
  *   npm run bench -- --seconds 1 --rounds 1 --connections 8 --download-mb 64   # the CI smoke run
- *   npm run bench -- --scenarios 1 --cpu-prof /tmp/prof      # scenario 1 only, the services under --cpu-prof
+ *   npm run bench -- --scenarios 1 --cpu-prof /tmp/prof      # scenario 1 only, the services and floors under --cpu-prof
  *   npm run bench -- --scenarios 1,4,5 --before ../older     # and another checkout's service as a side of its own
  *
  * The scenarios: 1 cached answers (the service against the `pg` floor and
@@ -76,7 +76,7 @@ if (
     "usage: api_bench.ts [--seconds S>0] [--rounds N>=1] [--connections N>=1] [--warmup S] [--tasks N>=100] [--download-mb MB] [--large] [--scenarios 1,2,3,4,5,6] [--cpu-prof DIR]",
   );
 }
-// The services' V8 profiles (one .cpuprofile per process, written when it exits), for `--cpu-prof DIR`.
+// The V8 profiles of the services and the floors (one .cpuprofile per process, written when it exits), for `--cpu-prof DIR`.
 const profile = values["cpu-prof"] === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof"]}`];
 
 const FLOOR = fileURLToPath(new URL("./floor_server.ts", import.meta.url));
@@ -188,7 +188,7 @@ try {
 
   const startFloor = async (label: string, env: Record<string, string>) => {
     const port = await freePort();
-    const [command, args] = pin("server", [process.execPath, FLOOR]);
+    const [command, args] = pin("server", [process.execPath, ...profile, FLOOR]);
     const child = spawn(command, args, {
       env: {
         ...process.env,

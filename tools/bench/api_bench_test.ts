@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { findNginx } from "./_downloads.ts";
@@ -65,5 +68,46 @@ test(
       );
     }
     assert.doesNotMatch(result.stdout, /errors:|\b5\d\d:/, "no transport errors, no 5xx");
+  },
+);
+
+test(
+  "--cpu-prof profiles the floors as well as the services, so one run sets a side against a floor",
+  { timeout: 120_000 },
+  (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "taskdl-bench-prof-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const result = spawnSync(
+      process.execPath,
+      [
+        SCRIPT,
+        "--scenarios",
+        "5",
+        "--seconds",
+        "1",
+        "--rounds",
+        "1",
+        "--warmup",
+        "0",
+        "--connections",
+        "4",
+        "--cpu-prof",
+        dir,
+      ],
+      { encoding: "utf8", timeout: 110_000 },
+    );
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    // Which code each profile ran: its nodes name their scripts.
+    const scripts = readdirSync(dir)
+      .filter((name) => name.endsWith(".cpuprofile"))
+      .map((name) => readFileSync(join(dir, name), "utf8"));
+    assert.ok(
+      scripts.some((text) => text.includes("tools/bench/floor_server.ts")),
+      "a profile of the pg floor",
+    );
+    assert.ok(
+      scripts.some((text) => text.includes("packages/server/db/pg_task_repository.ts")),
+      "a profile of the service",
+    );
   },
 );
