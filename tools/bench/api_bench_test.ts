@@ -97,16 +97,16 @@ test(
       { encoding: "utf8", timeout: 110_000 },
     );
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
-    // Which code each profile ran: its nodes name their scripts.
-    const scripts = readdirSync(dir)
+    // Which code each profile ran: its call frames name their scripts.
+    const profiles = readdirSync(dir)
       .filter((name) => name.endsWith(".cpuprofile"))
       .map((name) => readFileSync(join(dir, name), "utf8"));
     assert.ok(
-      scripts.some((text) => text.includes("tools/bench/floor_server.ts")),
+      profiles.some((text) => text.includes("tools/bench/floor_server.ts")),
       "a profile of the pg floor",
     );
     assert.ok(
-      scripts.some((text) => text.includes("packages/server/db/pg_task_repository.ts")),
+      profiles.some((text) => text.includes("packages/server/db/pg_task_repository.ts")),
       "a profile of the service",
     );
   },
