@@ -8,16 +8,17 @@ import { fileURLToPath } from "node:url";
 import { findNginx } from "./_downloads.ts";
 
 const SCRIPT = fileURLToPath(new URL("./api_bench.ts", import.meta.url));
+// The smoke run's shape, shared by the tests: one short round, no warm-up, few connections.
+const SMOKE = ["--seconds", "1", "--rounds", "1", "--warmup", "0", "--connections", "4"];
 
 test(
   "the service-vs-floors benchmark runs every scenario and prints each side, the ratios and the targets",
   { timeout: 300_000 },
   () => {
-    const result = spawnSync(
-      process.execPath,
-      [SCRIPT, "--seconds", "1", "--rounds", "1", "--warmup", "0", "--connections", "4", "--download-mb", "16"],
-      { encoding: "utf8", timeout: 290_000 },
-    );
+    const result = spawnSync(process.execPath, [SCRIPT, ...SMOKE, "--download-mb", "16"], {
+      encoding: "utf8",
+      timeout: 290_000,
+    });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     const rows: [string, string[]][] = [
       [
@@ -77,25 +78,10 @@ test(
   (t) => {
     const dir = mkdtempSync(join(tmpdir(), "taskdl-bench-prof-"));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const result = spawnSync(
-      process.execPath,
-      [
-        SCRIPT,
-        "--scenarios",
-        "5",
-        "--seconds",
-        "1",
-        "--rounds",
-        "1",
-        "--warmup",
-        "0",
-        "--connections",
-        "4",
-        "--cpu-prof",
-        dir,
-      ],
-      { encoding: "utf8", timeout: 110_000 },
-    );
+    const result = spawnSync(process.execPath, [SCRIPT, ...SMOKE, "--scenarios", "5", "--cpu-prof", dir], {
+      encoding: "utf8",
+      timeout: 110_000,
+    });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     // Which code each profile ran: its call frames name their scripts.
     const profiles = readdirSync(dir)
